@@ -1,0 +1,277 @@
+//! Starting and stopping a broker: the `klamm` binary and Rust tests alike.
+//!
+//! Listeners are bound first so that advertised addresses can name the real
+//! ports (port 0 picks a free one); then storage and the cluster are opened,
+//! recovering logs after an unclean stop; then the accept loops and the
+//! retention task start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::cluster::{BrokerNode, Cluster, ClusterError, ClusterSettings, Endpoint};
+use crate::config::{Config, FlushPolicy, ListenerConfig};
+use crate::state::BrokerState;
+use crate::storage::{now_ms, Storage, StorageError};
+
+/// Why a broker could not start.
+#[derive(Debug, Error)]
+pub enum BrokerError {
+    #[error("cannot listen on {address} ({listener}): {source}")]
+    Bind {
+        listener: String,
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no listeners configured")]
+    NoListeners,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+}
+
+/// A running broker. Dropping it stops serving without a clean shutdown
+/// (the next start recovers the logs); call [`Broker::shutdown`] instead.
+pub struct Broker {
+    state: Arc<BrokerState>,
+    listeners: Vec<(String, SocketAddr)>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Builds a broker for tests and embedding: by default it listens on
+/// `127.0.0.1` on a free port and keeps everything in memory.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), klamm::BrokerError> {
+/// let broker = klamm::Broker::builder().num_partitions(3).start().await?;
+/// let bootstrap = broker.addr().to_string(); // e.g. "127.0.0.1:40123"
+/// assert!(bootstrap.starts_with("127.0.0.1:"));
+/// // ... point a Kafka client at `bootstrap` ...
+/// broker.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct BrokerBuilder {
+    config: Config,
+}
+
+impl Default for BrokerBuilder {
+    fn default() -> Self {
+        let config = Config {
+            listeners: vec![ListenerConfig {
+                name: "PLAINTEXT".into(),
+                bind_host: "127.0.0.1".into(),
+                bind_port: 0,
+                advertised: None,
+            }],
+            in_memory: true,
+            ..Config::default()
+        };
+        Self { config }
+    }
+}
+
+impl BrokerBuilder {
+    /// Starts from a full configuration instead of the test defaults.
+    pub fn config(config: Config) -> Self {
+        Self { config }
+    }
+
+    /// Keeps data in `dir` (so it survives a restart) instead of memory.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.data_dir = dir.into();
+        self.config.in_memory = false;
+        self
+    }
+
+    /// Listens on `host:port` (port 0 picks a free one).
+    pub fn listen(mut self, host: &str, port: u16) -> Self {
+        self.config.listeners = vec![ListenerConfig {
+            name: "PLAINTEXT".into(),
+            bind_host: host.into(),
+            bind_port: port,
+            advertised: None,
+        }];
+        self
+    }
+
+    pub fn auto_create_topics(mut self, enabled: bool) -> Self {
+        self.config.auto_create_topics = enabled;
+        self
+    }
+
+    pub fn num_partitions(mut self, partitions: i32) -> Self {
+        self.config.num_partitions = partitions.max(1);
+        self
+    }
+
+    /// fsync before every produce acknowledgement.
+    pub fn flush_always(mut self) -> Self {
+        self.config.flush = FlushPolicy::Always;
+        self
+    }
+
+    pub async fn start(self) -> Result<Broker, BrokerError> {
+        Broker::start(self.config).await
+    }
+}
+
+fn is_wildcard(host: &str) -> bool {
+    host.is_empty() || host == "0.0.0.0" || host == "::" || host == "[::]"
+}
+
+async fn bind(config: &ListenerConfig) -> Result<TcpListener, BrokerError> {
+    let host = if config.bind_host.is_empty() {
+        "0.0.0.0"
+    } else {
+        config.bind_host.as_str()
+    };
+    let address = format!("{host}:{}", config.bind_port);
+    TcpListener::bind(&address)
+        .await
+        .map_err(|source| BrokerError::Bind {
+            listener: config.name.clone(),
+            address,
+            source,
+        })
+}
+
+impl Broker {
+    pub fn builder() -> BrokerBuilder {
+        BrokerBuilder::default()
+    }
+
+    /// Starts a broker with a resolved configuration.
+    pub async fn start(config: Config) -> Result<Broker, BrokerError> {
+        if config.listeners.is_empty() {
+            return Err(BrokerError::NoListeners);
+        }
+        let mut bound = Vec::with_capacity(config.listeners.len());
+        let mut endpoints = Vec::with_capacity(config.listeners.len());
+        for listener in &config.listeners {
+            let socket = bind(listener).await?;
+            let local = socket.local_addr().map_err(|source| BrokerError::Bind {
+                listener: listener.name.clone(),
+                address: format!("{}:{}", listener.bind_host, listener.bind_port),
+                source,
+            })?;
+            let (host, port) = match &listener.advertised {
+                Some((host, port)) => (host.clone(), if *port == 0 { local.port() } else { *port }),
+                None if is_wildcard(&listener.bind_host) => ("localhost".to_string(), local.port()),
+                None => (listener.bind_host.clone(), local.port()),
+            };
+            endpoints.push(Endpoint {
+                listener: listener.name.clone(),
+                host,
+                port,
+            });
+            bound.push((listener.name.clone(), local, socket));
+        }
+
+        let storage = if config.in_memory {
+            Storage::in_memory()
+        } else {
+            Storage::open(&config.data_dir, config.flush == FlushPolicy::Always)?
+        };
+        let settings = ClusterSettings {
+            brokers: vec![BrokerNode {
+                node_id: config.node_id,
+                endpoints,
+            }],
+            controller_id: config.node_id,
+            default_partitions: config.num_partitions,
+            default_replication_factor: config.default_replication_factor,
+            defaults: config.topic_defaults.clone(),
+        };
+        let cluster = Cluster::open(storage, settings)?;
+        let state = Arc::new(BrokerState::new(cluster, config));
+
+        let mut tasks = Vec::new();
+        let mut listeners = Vec::new();
+        for (name, local, socket) in bound {
+            listeners.push((name.clone(), local));
+            tasks.push(tokio::spawn(crate::server::accept_loop(
+                Arc::clone(&state),
+                socket,
+                Arc::from(name.as_str()),
+            )));
+        }
+        tasks.push(tokio::spawn(retention_loop(Arc::clone(&state))));
+        Ok(Broker {
+            state,
+            listeners,
+            tasks,
+        })
+    }
+
+    /// The address of the first listener (what a test gives its client).
+    pub fn addr(&self) -> SocketAddr {
+        self.listeners[0].1
+    }
+
+    /// Every listener's name and bound address.
+    pub fn listeners(&self) -> &[(String, SocketAddr)] {
+        &self.listeners
+    }
+
+    /// The advertised `host:port` of every listener, as Metadata gives them.
+    pub fn advertised(&self) -> Vec<String> {
+        self.state
+            .cluster
+            .brokers()
+            .iter()
+            .flat_map(|b| b.endpoints.iter().map(|e| format!("{}:{}", e.host, e.port)))
+            .collect()
+    }
+
+    pub fn cluster_id(&self) -> &str {
+        self.state.cluster.cluster_id()
+    }
+
+    /// Stops accepting, lets open requests finish, closes every log and
+    /// records a clean shutdown.
+    pub async fn shutdown(mut self) {
+        self.state.begin_shutdown();
+        for task in self.tasks.drain(..) {
+            if let Err(e) = task.await {
+                warn!(error = %e, "a broker task ended abnormally");
+            }
+        }
+        let state = Arc::clone(&self.state);
+        let closed = tokio::task::spawn_blocking(move || state.cluster.shutdown()).await;
+        if closed.is_err() {
+            warn!("closing the logs failed; the next start will recover them");
+        }
+        info!("klamm stopped");
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.state.begin_shutdown();
+    }
+}
+
+async fn retention_loop(state: Arc<BrokerState>) {
+    let mut shutdown = state.shutdown_signal();
+    let mut ticker = tokio::time::interval(state.config.retention_check_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = crate::state::stopped(&mut shutdown) => return,
+        }
+        let state = Arc::clone(&state);
+        let _ = tokio::task::spawn_blocking(move || state.cluster.apply_retention(now_ms())).await;
+    }
+}

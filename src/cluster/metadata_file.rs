@@ -1,0 +1,132 @@
+//! The durable record of the cluster: its id and its topics (names, ids,
+//! partition counts, replication factors, configs). Written atomically on
+//! every change; partition data lives in the log directories beside it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::storage::{write_atomically, StorageError};
+
+pub const FILE_NAME: &str = "cluster.json";
+const FORMAT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredTopic {
+    pub name: String,
+    pub id: Uuid,
+    pub partitions: i32,
+    pub replication_factor: i16,
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredCluster {
+    pub version: u32,
+    pub cluster_id: String,
+    pub topics: Vec<StoredTopic>,
+}
+
+impl StoredCluster {
+    pub fn new() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            cluster_id: new_cluster_id(),
+            topics: Vec::new(),
+        }
+    }
+
+    /// Reads the file; `Ok(None)` if there is none yet.
+    pub fn load(dir: &Path) -> Result<Option<Self>, StorageError> {
+        let path = dir.join(FILE_NAME);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StorageError::io("reading", &path)(e)),
+        };
+        let stored: Self =
+            serde_json::from_slice(&bytes).map_err(|e| StorageError::BadMetadata {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        if stored.version != FORMAT_VERSION {
+            return Err(StorageError::BadMetadata {
+                path,
+                reason: format!("format version {} is not {FORMAT_VERSION}", stored.version),
+            });
+        }
+        Ok(Some(stored))
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), StorageError> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| StorageError::BadMetadata {
+            path: dir.join(FILE_NAME),
+            reason: e.to_string(),
+        })?;
+        write_atomically(&dir.join(FILE_NAME), &bytes)
+    }
+}
+
+/// A cluster id in Kafka's form: a random UUID in URL-safe base64 without
+/// padding (22 characters), never starting with '-' (which command-line
+/// tools would read as a flag).
+pub fn new_cluster_id() -> String {
+    loop {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());
+        if !id.starts_with('-') {
+            return id;
+        }
+    }
+}
+
+/// A random topic id; Kafka reserves the all-zero UUID for "no id".
+pub fn new_topic_id() -> Uuid {
+    loop {
+        let id = Uuid::new_v4();
+        if !id.is_nil() {
+            return id;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_ids_look_like_kafkas() {
+        let id = new_cluster_id();
+        assert_eq!(id.len(), 22);
+        assert!(!id.starts_with('-'));
+    }
+
+    #[test]
+    fn the_file_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(StoredCluster::load(dir.path()).unwrap().is_none());
+        let mut cluster = StoredCluster::new();
+        cluster.topics.push(StoredTopic {
+            name: "orders".into(),
+            id: new_topic_id(),
+            partitions: 3,
+            replication_factor: 1,
+            configs: BTreeMap::from([("retention.ms".to_string(), "1000".to_string())]),
+        });
+        cluster.save(dir.path()).unwrap();
+        assert_eq!(StoredCluster::load(dir.path()).unwrap(), Some(cluster));
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_not_an_empty_cluster() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"{ not json").unwrap();
+        assert!(matches!(
+            StoredCluster::load(dir.path()),
+            Err(StorageError::BadMetadata { .. })
+        ));
+    }
+}

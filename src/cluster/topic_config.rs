@@ -1,0 +1,537 @@
+//! Topic configs: every name Kafka accepts, its type, default, valid range
+//! and broker-level synonym, and the effective values a topic ends up with.
+//!
+//! Clients and tools set and read these by name (CreateTopics, and later
+//! DescribeConfigs / AlterConfigs); the log, produce validation and retention
+//! read the typed values that matter to klamm. Names klamm accepts but has no
+//! behaviour for (replication throttles, compaction tuning) are stored and
+//! reported like any other, so tools that set them keep working.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::storage::LogConfig;
+
+/// How a config's value is checked.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Long {
+        min: i64,
+    },
+    Int {
+        min: i64,
+    },
+    /// A ratio between 0 and 1.
+    Ratio,
+    Bool,
+    /// One of these values.
+    Choice(&'static [&'static str]),
+    /// A comma-separated list whose items are among these values.
+    List(&'static [&'static str]),
+    /// Any string (throttled-replica lists and the like).
+    Text,
+}
+
+/// One topic config.
+#[derive(Clone, Copy, Debug)]
+pub struct ConfigDef {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// Kafka's default, before any broker setting.
+    pub default: &'static str,
+    /// The broker config that sets the default for every topic.
+    pub broker_synonym: Option<&'static str>,
+}
+
+const fn def(
+    name: &'static str,
+    kind: Kind,
+    default: &'static str,
+    broker: Option<&'static str>,
+) -> ConfigDef {
+    ConfigDef {
+        name,
+        kind,
+        default,
+        broker_synonym: broker,
+    }
+}
+
+const LONG_MAX: &str = "9223372036854775807";
+const COMPRESSION: &[&str] = &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
+
+/// Every topic config Kafka 3.x/4.x accepts, in Kafka's alphabetical order.
+pub const TOPIC_CONFIGS: &[ConfigDef] = &[
+    def(
+        "cleanup.policy",
+        Kind::List(&["compact", "delete"]),
+        "delete",
+        Some("log.cleanup.policy"),
+    ),
+    def(
+        "compression.type",
+        Kind::Choice(COMPRESSION),
+        "producer",
+        Some("compression.type"),
+    ),
+    def(
+        "delete.retention.ms",
+        Kind::Long { min: 0 },
+        "86400000",
+        Some("log.cleaner.delete.retention.ms"),
+    ),
+    def(
+        "file.delete.delay.ms",
+        Kind::Long { min: 0 },
+        "60000",
+        Some("log.segment.delete.delay.ms"),
+    ),
+    def(
+        "flush.messages",
+        Kind::Long { min: 1 },
+        LONG_MAX,
+        Some("log.flush.interval.messages"),
+    ),
+    def(
+        "flush.ms",
+        Kind::Long { min: 0 },
+        LONG_MAX,
+        Some("log.flush.interval.ms"),
+    ),
+    def(
+        "follower.replication.throttled.replicas",
+        Kind::Text,
+        "",
+        Some("follower.replication.throttled.replicas"),
+    ),
+    def(
+        "index.interval.bytes",
+        Kind::Int { min: 0 },
+        "4096",
+        Some("log.index.interval.bytes"),
+    ),
+    def(
+        "leader.replication.throttled.replicas",
+        Kind::Text,
+        "",
+        Some("leader.replication.throttled.replicas"),
+    ),
+    def(
+        "local.retention.bytes",
+        Kind::Long { min: -2 },
+        "-2",
+        Some("log.local.retention.bytes"),
+    ),
+    def(
+        "local.retention.ms",
+        Kind::Long { min: -2 },
+        "-2",
+        Some("log.local.retention.ms"),
+    ),
+    def(
+        "max.compaction.lag.ms",
+        Kind::Long { min: 1 },
+        LONG_MAX,
+        Some("log.cleaner.max.compaction.lag.ms"),
+    ),
+    def(
+        "max.message.bytes",
+        Kind::Int { min: 0 },
+        "1048588",
+        Some("message.max.bytes"),
+    ),
+    def(
+        "message.downconversion.enable",
+        Kind::Bool,
+        "true",
+        Some("log.message.downconversion.enable"),
+    ),
+    def(
+        "message.format.version",
+        Kind::Text,
+        "3.0-IV1",
+        Some("log.message.format.version"),
+    ),
+    def(
+        "message.timestamp.after.max.ms",
+        Kind::Long { min: 0 },
+        LONG_MAX,
+        Some("log.message.timestamp.after.max.ms"),
+    ),
+    def(
+        "message.timestamp.before.max.ms",
+        Kind::Long { min: 0 },
+        LONG_MAX,
+        Some("log.message.timestamp.before.max.ms"),
+    ),
+    def(
+        "message.timestamp.difference.max.ms",
+        Kind::Long { min: 0 },
+        LONG_MAX,
+        Some("log.message.timestamp.difference.max.ms"),
+    ),
+    def(
+        "message.timestamp.type",
+        Kind::Choice(&["CreateTime", "LogAppendTime"]),
+        "CreateTime",
+        Some("log.message.timestamp.type"),
+    ),
+    def(
+        "min.cleanable.dirty.ratio",
+        Kind::Ratio,
+        "0.5",
+        Some("log.cleaner.min.cleanable.ratio"),
+    ),
+    def(
+        "min.compaction.lag.ms",
+        Kind::Long { min: 0 },
+        "0",
+        Some("log.cleaner.min.compaction.lag.ms"),
+    ),
+    def(
+        "min.insync.replicas",
+        Kind::Int { min: 1 },
+        "1",
+        Some("min.insync.replicas"),
+    ),
+    def("preallocate", Kind::Bool, "false", Some("log.preallocate")),
+    def("remote.storage.enable", Kind::Bool, "false", None),
+    def(
+        "retention.bytes",
+        Kind::Long { min: i64::MIN },
+        "-1",
+        Some("log.retention.bytes"),
+    ),
+    def(
+        "retention.ms",
+        Kind::Long { min: -1 },
+        "604800000",
+        Some("log.retention.ms"),
+    ),
+    def(
+        "segment.bytes",
+        Kind::Int { min: 14 },
+        "1073741824",
+        Some("log.segment.bytes"),
+    ),
+    def(
+        "segment.index.bytes",
+        Kind::Int { min: 4 },
+        "10485760",
+        Some("log.index.size.max.bytes"),
+    ),
+    def(
+        "segment.jitter.ms",
+        Kind::Long { min: 0 },
+        "0",
+        Some("log.roll.jitter.ms"),
+    ),
+    def(
+        "segment.ms",
+        Kind::Long { min: 1 },
+        "604800000",
+        Some("log.roll.ms"),
+    ),
+    def(
+        "unclean.leader.election.enable",
+        Kind::Bool,
+        "false",
+        Some("unclean.leader.election.enable"),
+    ),
+];
+
+/// Looks a topic config up by name.
+pub fn lookup(name: &str) -> Option<&'static ConfigDef> {
+    TOPIC_CONFIGS.iter().find(|d| d.name == name)
+}
+
+/// Why a config name or value was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("Unknown topic config name: {0}")]
+    Unknown(String),
+    #[error("Invalid value {value} for configuration {name}: {reason}")]
+    Invalid {
+        name: String,
+        value: String,
+        reason: String,
+    },
+    #[error("Null value not supported for topic configs: {0}")]
+    Null(String),
+}
+
+fn invalid(def: &ConfigDef, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name: def.name.to_string(),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks `value` for config `def` and returns it in canonical form.
+pub fn normalize(def: &ConfigDef, value: &str) -> Result<String, ConfigError> {
+    let trimmed = value.trim();
+    match def.kind {
+        Kind::Long { min } | Kind::Int { min } => {
+            let max = if matches!(def.kind, Kind::Int { .. }) {
+                i64::from(i32::MAX)
+            } else {
+                i64::MAX
+            };
+            let n: i64 = trimmed
+                .parse()
+                .map_err(|_| invalid(def, value, "Not a number"))?;
+            if n < min {
+                return Err(invalid(def, value, format!("Value must be at least {min}")));
+            }
+            if n > max {
+                return Err(invalid(def, value, format!("Value must be at most {max}")));
+            }
+            Ok(n.to_string())
+        }
+        Kind::Ratio => {
+            let r: f64 = trimmed
+                .parse()
+                .map_err(|_| invalid(def, value, "Not a number"))?;
+            if !(0.0..=1.0).contains(&r) {
+                return Err(invalid(def, value, "Value must be between 0 and 1"));
+            }
+            Ok(trimmed.to_string())
+        }
+        Kind::Bool => match trimmed.to_ascii_lowercase().as_str() {
+            "true" => Ok("true".into()),
+            "false" => Ok("false".into()),
+            _ => Err(invalid(
+                def,
+                value,
+                "Expected value to be either true or false",
+            )),
+        },
+        Kind::Choice(allowed) => allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(trimmed))
+            .map(|a| (*a).to_string())
+            .ok_or_else(|| {
+                invalid(
+                    def,
+                    value,
+                    format!("String must be one of: {}", allowed.join(", ")),
+                )
+            }),
+        Kind::List(allowed) => {
+            let mut items = Vec::new();
+            for item in trimmed.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                let known = allowed
+                    .iter()
+                    .find(|a| a.eq_ignore_ascii_case(item))
+                    .ok_or_else(|| {
+                        invalid(
+                            def,
+                            value,
+                            format!("Items must be among: {}", allowed.join(", ")),
+                        )
+                    })?;
+                if !items.contains(known) {
+                    items.push(*known);
+                }
+            }
+            if items.is_empty() {
+                return Err(invalid(def, value, "Empty list"));
+            }
+            Ok(items.join(","))
+        }
+        Kind::Text => Ok(trimmed.to_string()),
+    }
+}
+
+/// Checks a (name, value) pair from a client: known name, non-null, valid value.
+pub fn validate_entry(
+    name: &str,
+    value: Option<&str>,
+) -> Result<(&'static ConfigDef, String), ConfigError> {
+    let def = lookup(name).ok_or_else(|| ConfigError::Unknown(name.to_string()))?;
+    let value = value.ok_or_else(|| ConfigError::Null(name.to_string()))?;
+    let normalized = normalize(def, value)?;
+    if def.name == "remote.storage.enable" && normalized == "true" {
+        return Err(invalid(def, value, "klamm has no tiered storage"));
+    }
+    Ok((def, normalized))
+}
+
+/// Where an effective value came from (Kafka's DescribeConfigs sources).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Set on the topic.
+    Topic,
+    /// Set in the broker's configuration (file, environment or flag).
+    StaticBroker,
+    /// Kafka's built-in default.
+    Default,
+}
+
+/// Topic defaults as the broker's settings define them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BrokerDefaults {
+    /// Topic config name → value, for the ones the broker sets explicitly.
+    values: BTreeMap<&'static str, String>,
+}
+
+impl BrokerDefaults {
+    /// Sets the broker-wide default of a topic config (validated).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        let (def, normalized) = validate_entry(name, Some(value))?;
+        self.values.insert(def.name, normalized);
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+}
+
+/// The configs set on one topic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicConfigs {
+    overrides: BTreeMap<String, String>,
+}
+
+impl TopicConfigs {
+    /// Validates client-supplied configs into a topic's overrides.
+    pub fn from_entries<'a>(
+        entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Result<Self, ConfigError> {
+        let mut overrides = BTreeMap::new();
+        for (name, value) in entries {
+            let (def, normalized) = validate_entry(name, value)?;
+            overrides.insert(def.name.to_string(), normalized);
+        }
+        Ok(Self { overrides })
+    }
+
+    /// Overrides as stored (already validated), e.g. from the metadata file.
+    pub fn from_stored(overrides: BTreeMap<String, String>) -> Self {
+        Self { overrides }
+    }
+
+    pub fn overrides(&self) -> &BTreeMap<String, String> {
+        &self.overrides
+    }
+
+    /// The value in force and where it came from.
+    pub fn effective(&self, def: &ConfigDef, broker: &BrokerDefaults) -> (String, ConfigSource) {
+        if let Some(v) = self.overrides.get(def.name) {
+            return (v.clone(), ConfigSource::Topic);
+        }
+        if let Some(v) = broker.get(def.name) {
+            return (v.to_string(), ConfigSource::StaticBroker);
+        }
+        (def.default.to_string(), ConfigSource::Default)
+    }
+
+    fn value(&self, name: &str, broker: &BrokerDefaults) -> String {
+        lookup(name).map_or_else(String::new, |def| self.effective(def, broker).0)
+    }
+
+    fn number(&self, name: &str, broker: &BrokerDefaults) -> i64 {
+        let fallback = lookup(name)
+            .and_then(|d| d.default.parse().ok())
+            .unwrap_or(0);
+        self.value(name, broker).parse().unwrap_or(fallback)
+    }
+
+    /// The typed settings the topic's logs run with.
+    pub fn log_config(&self, broker: &BrokerDefaults) -> LogConfig {
+        LogConfig {
+            segment_bytes: self.number("segment.bytes", broker).max(14) as u64,
+            segment_ms: self.number("segment.ms", broker).max(1),
+            retention_ms: self.number("retention.ms", broker),
+            retention_bytes: self.number("retention.bytes", broker),
+            index_interval_bytes: self.number("index.interval.bytes", broker).max(0) as u64,
+            segment_index_bytes: self.number("segment.index.bytes", broker).max(4) as usize,
+            delete_enabled: self.value("cleanup.policy", broker).contains("delete"),
+        }
+    }
+
+    pub fn max_message_bytes(&self, broker: &BrokerDefaults) -> usize {
+        self.number("max.message.bytes", broker).max(0) as usize
+    }
+
+    pub fn log_append_time(&self, broker: &BrokerDefaults) -> bool {
+        self.value("message.timestamp.type", broker) == "LogAppendTime"
+    }
+
+    pub fn compacted(&self, broker: &BrokerDefaults) -> bool {
+        self.value("cleanup.policy", broker).contains("compact")
+    }
+
+    pub fn min_insync_replicas(&self, broker: &BrokerDefaults) -> i64 {
+        self.number("min.insync.replicas", broker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_names_and_bad_values_are_refused_with_their_name() {
+        assert_eq!(
+            TopicConfigs::from_entries([("retention.msec", Some("1"))]),
+            Err(ConfigError::Unknown("retention.msec".into()))
+        );
+        let err = TopicConfigs::from_entries([("retention.ms", Some("soon"))]).unwrap_err();
+        assert!(err.to_string().contains("retention.ms"), "{err}");
+        let err = TopicConfigs::from_entries([("cleanup.policy", Some("shred"))]).unwrap_err();
+        assert!(err.to_string().contains("compact, delete"), "{err}");
+        assert!(TopicConfigs::from_entries([("segment.bytes", Some("3000000000"))]).is_err());
+        assert!(TopicConfigs::from_entries([("retention.ms", None)]).is_err());
+    }
+
+    #[test]
+    fn values_are_stored_in_canonical_form() {
+        let configs = TopicConfigs::from_entries([
+            ("cleanup.policy", Some("Delete, compact")),
+            ("message.timestamp.type", Some("logappendtime")),
+            ("preallocate", Some("TRUE")),
+        ])
+        .unwrap();
+        assert_eq!(configs.overrides()["cleanup.policy"], "delete,compact");
+        assert_eq!(
+            configs.overrides()["message.timestamp.type"],
+            "LogAppendTime"
+        );
+        assert_eq!(configs.overrides()["preallocate"], "true");
+    }
+
+    #[test]
+    fn effective_values_prefer_topic_then_broker_then_default() {
+        let mut broker = BrokerDefaults::default();
+        broker.set("retention.ms", "1000").unwrap();
+        let topic = TopicConfigs::from_entries([("segment.bytes", Some("2048"))]).unwrap();
+        let def = |n| lookup(n).unwrap();
+        assert_eq!(
+            topic.effective(def("segment.bytes"), &broker),
+            ("2048".into(), ConfigSource::Topic)
+        );
+        assert_eq!(
+            topic.effective(def("retention.ms"), &broker),
+            ("1000".into(), ConfigSource::StaticBroker)
+        );
+        assert_eq!(
+            topic.effective(def("segment.ms"), &broker),
+            ("604800000".into(), ConfigSource::Default)
+        );
+        let log = topic.log_config(&broker);
+        assert_eq!((log.segment_bytes, log.retention_ms), (2048, 1000));
+        assert!(log.delete_enabled);
+    }
+
+    #[test]
+    fn compact_only_topics_are_never_deleted_by_retention() {
+        let topic = TopicConfigs::from_entries([("cleanup.policy", Some("compact"))]).unwrap();
+        let broker = BrokerDefaults::default();
+        assert!(!topic.log_config(&broker).delete_enabled);
+        assert!(topic.compacted(&broker));
+    }
+}

@@ -1,0 +1,330 @@
+//! The broker's configuration: defaults, then `config/klamm.toml` (or the
+//! file named by `--config`), then `KAFKA_*` variables, then `KLAMM_*`
+//! variables, then flags. The resolved [`Config`] is checked as a whole; a
+//! bad or unknown setting is an error that names it and where it came from.
+
+mod env;
+pub mod listeners;
+mod settings;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::cluster::topic_config::BrokerDefaults;
+pub use env::EnvNote;
+pub use listeners::ListenerConfig;
+pub use settings::{FlushPolicy, Settings};
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{origin}: unknown setting `{setting}`")]
+    Unknown { origin: String, setting: String },
+    #[error("{origin}: invalid value for `{setting}`: {reason}")]
+    Invalid {
+        origin: String,
+        setting: String,
+        reason: String,
+    },
+    #[error("{}: {reason}", path.display())]
+    File { path: PathBuf, reason: String },
+}
+
+/// The resolved configuration a broker runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listeners: Vec<ListenerConfig>,
+    pub data_dir: PathBuf,
+    pub in_memory: bool,
+    pub node_id: i32,
+    pub auto_create_topics: bool,
+    pub num_partitions: i32,
+    pub default_replication_factor: i16,
+    /// Topic config defaults set by the broker's settings.
+    pub topic_defaults: BrokerDefaults,
+    pub retention_check_interval: Duration,
+    pub flush: FlushPolicy,
+    pub socket_request_max_bytes: usize,
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::resolve(Settings::default(), "defaults")
+            .unwrap_or_else(|e| unreachable!("defaults are valid: {e}"))
+    }
+}
+
+/// Which broker setting sets the default of which topic config.
+const TOPIC_DEFAULTS: &[(&str, &str)] = &[
+    ("log_retention_ms", "retention.ms"),
+    ("log_retention_bytes", "retention.bytes"),
+    ("log_segment_bytes", "segment.bytes"),
+    ("log_roll_ms", "segment.ms"),
+    ("message_max_bytes", "max.message.bytes"),
+    ("log_message_timestamp_type", "message.timestamp.type"),
+    ("log_cleanup_policy", "cleanup.policy"),
+    ("min_insync_replicas", "min.insync.replicas"),
+    ("log_index_interval_bytes", "index.interval.bytes"),
+    ("log_index_size_max_bytes", "segment.index.bytes"),
+];
+
+fn invalid(origin: &str, setting: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        origin: origin.to_string(),
+        setting: setting.to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// Reads a TOML settings file.
+    pub fn read_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Stacks every source in order of precedence and resolves the result.
+    /// Returns the notes about `KAFKA_*` variables that were not applied.
+    pub fn load(
+        file: Option<&Path>,
+        vars: &[(String, String)],
+        flags: Settings,
+    ) -> Result<(Config, Vec<EnvNote>), ConfigError> {
+        let from_file = match file {
+            Some(path) => Self::read_file(path)?,
+            None => Settings::default(),
+        };
+        let (from_kafka, notes) = env::kafka_settings(vars)?;
+        let from_klamm = env::klamm_settings(vars)?;
+        let merged = from_file
+            .overlay(from_kafka)
+            .overlay(from_klamm)
+            .overlay(flags);
+        Ok((Self::resolve(merged, "configuration")?, notes))
+    }
+
+    /// Applies defaults to a stack of settings and checks the result.
+    pub fn resolve(s: Settings, origin: &str) -> Result<Config, ConfigError> {
+        let listeners = listeners::resolve(
+            s.listeners.as_deref(),
+            s.advertised_listeners.as_deref(),
+            s.listener_security_protocol_map.as_deref(),
+            s.controller_listener_names.as_deref(),
+        )
+        .map_err(|reason| invalid(origin, "listeners", reason))?;
+
+        let mut topic_defaults = BrokerDefaults::default();
+        let explicit: [(&str, Option<String>); 10] = [
+            (
+                "log_retention_ms",
+                s.log_retention_ms.map(|v| v.to_string()),
+            ),
+            (
+                "log_retention_bytes",
+                s.log_retention_bytes.map(|v| v.to_string()),
+            ),
+            (
+                "log_segment_bytes",
+                s.log_segment_bytes.map(|v| v.to_string()),
+            ),
+            ("log_roll_ms", s.log_roll_ms.map(|v| v.to_string())),
+            (
+                "message_max_bytes",
+                s.message_max_bytes.map(|v| v.to_string()),
+            ),
+            (
+                "log_message_timestamp_type",
+                s.log_message_timestamp_type.clone(),
+            ),
+            ("log_cleanup_policy", s.log_cleanup_policy.clone()),
+            (
+                "min_insync_replicas",
+                s.min_insync_replicas.map(|v| v.to_string()),
+            ),
+            (
+                "log_index_interval_bytes",
+                s.log_index_interval_bytes.map(|v| v.to_string()),
+            ),
+            (
+                "log_index_size_max_bytes",
+                s.log_index_size_max_bytes.map(|v| v.to_string()),
+            ),
+        ];
+        for (setting, value) in explicit {
+            let Some(value) = value else { continue };
+            let topic_config = TOPIC_DEFAULTS
+                .iter()
+                .find(|(s, _)| *s == setting)
+                .map_or(setting, |(_, t)| t);
+            topic_defaults
+                .set(topic_config, &value)
+                .map_err(|e| invalid(origin, setting, e.to_string()))?;
+        }
+
+        let node_id = s.node_id.unwrap_or(1);
+        if node_id < 0 {
+            return Err(invalid(origin, "node_id", "must be 0 or more"));
+        }
+        let num_partitions = s.num_partitions.unwrap_or(1);
+        if num_partitions < 1 {
+            return Err(invalid(origin, "num_partitions", "must be at least 1"));
+        }
+        let default_replication_factor = s.default_replication_factor.unwrap_or(1);
+        if default_replication_factor < 1 {
+            return Err(invalid(
+                origin,
+                "default_replication_factor",
+                "must be at least 1",
+            ));
+        }
+        let socket_request_max_bytes = s.socket_request_max_bytes.unwrap_or(104_857_600) as usize;
+        if socket_request_max_bytes < 1024 {
+            return Err(invalid(
+                origin,
+                "socket_request_max_bytes",
+                "must be at least 1024",
+            ));
+        }
+        let interval = s.log_retention_check_interval_ms.unwrap_or(300_000);
+        if interval == 0 {
+            return Err(invalid(
+                origin,
+                "log_retention_check_interval_ms",
+                "must be at least 1",
+            ));
+        }
+        Ok(Config {
+            listeners,
+            data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("klamm-data")),
+            in_memory: s.in_memory.unwrap_or(false),
+            node_id,
+            auto_create_topics: s.auto_create_topics_enable.unwrap_or(true),
+            num_partitions,
+            default_replication_factor,
+            topic_defaults,
+            retention_check_interval: Duration::from_millis(interval),
+            flush: s.flush.unwrap_or_default(),
+            socket_request_max_bytes,
+            log_level: s.log_level.unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Environment variables as `Config::load` takes them.
+    pub(crate) fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_kafkas() {
+        let config = Config::default();
+        assert_eq!(config.listeners.len(), 1);
+        assert_eq!(config.listeners[0].bind_port, 9092);
+        assert_eq!(config.data_dir, PathBuf::from("klamm-data"));
+        assert!(config.auto_create_topics);
+        assert_eq!(config.num_partitions, 1);
+        assert_eq!(config.socket_request_max_bytes, 100 * 1024 * 1024);
+        assert_eq!(config.flush, FlushPolicy::Never);
+    }
+
+    #[test]
+    fn flags_beat_klamm_variables_beat_kafka_variables_beat_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("klamm.toml");
+        std::fs::write(
+            &file,
+            "num_partitions = 2\nnode_id = 4\nlog_retention_ms = 10\n",
+        )
+        .unwrap();
+        let env = vars(&[
+            ("KAFKA_NUM_PARTITIONS", "3"),
+            ("KAFKA_NODE_ID", "5"),
+            ("KLAMM_NUM_PARTITIONS", "6"),
+        ]);
+        let flags = Settings {
+            num_partitions: Some(7),
+            ..Settings::default()
+        };
+        let (config, _) = Config::load(Some(&file), &env, flags).unwrap();
+        assert_eq!(config.num_partitions, 7);
+        assert_eq!(config.node_id, 5);
+        assert_eq!(config.topic_defaults.get("retention.ms"), Some("10"));
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let s = Settings {
+            log_message_timestamp_type: Some("WallClock".into()),
+            ..Settings::default()
+        };
+        let err = Config::resolve(s, "flags").unwrap_err();
+        assert!(
+            err.to_string().contains("log_message_timestamp_type"),
+            "{err}"
+        );
+        let s = Settings {
+            num_partitions: Some(0),
+            ..Settings::default()
+        };
+        assert!(Config::resolve(s, "flags")
+            .unwrap_err()
+            .to_string()
+            .contains("num_partitions"));
+    }
+
+    #[test]
+    fn the_shipped_config_file_documents_every_setting_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/klamm.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Uncomment every `# name = value` line: the result must be valid,
+        // name every setting, and resolve to exactly the defaults.
+        let uncommented: String = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.split_once(" = ")
+                    .is_some_and(|(k, _)| Settings::NAMES.contains(&k))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let settings: Settings = toml::from_str(&uncommented).unwrap();
+        for name in Settings::NAMES {
+            assert!(
+                uncommented.contains(&format!("{name} = ")),
+                "config/klamm.toml does not document `{name}`"
+            );
+        }
+        let shipped = Config::resolve(settings, "file").unwrap();
+        let mut default = Config::default();
+        // Explicitly set topic defaults differ from built-in ones only in
+        // where they say they came from; compare values.
+        for (_, topic_config) in TOPIC_DEFAULTS {
+            let def = crate::cluster::topic_config::lookup(topic_config).unwrap();
+            assert_eq!(
+                shipped.topic_defaults.get(topic_config),
+                Some(def.default),
+                "{topic_config}"
+            );
+        }
+        default.topic_defaults = shipped.topic_defaults.clone();
+        // The derived advertised address of the default listener is the
+        // one the file spells out.
+        default.listeners[0].advertised = Some(("localhost".into(), 9092));
+        assert_eq!(format!("{shipped:?}"), format!("{default:?}"));
+    }
+}

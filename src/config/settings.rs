@@ -1,0 +1,158 @@
+//! One layer of settings. Each source (config file, environment, flags)
+//! produces a `Settings` with only what it sets; layers are stacked with
+//! `overlay` and the result is resolved into a [`super::Config`].
+//!
+//! Names follow Kafka's broker configs with dots as underscores
+//! (`log.retention.ms` → `log_retention_ms`), so a Kafka user can guess them
+//! and `KAFKA_*` variables map onto them directly.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// When appended data is fsynced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FlushPolicy {
+    /// Like Kafka's default: the page cache carries the data and the OS
+    /// writes it back; a crash of the process loses nothing, a power cut may.
+    #[default]
+    Never,
+    /// fsync before acknowledging a produce (grouped across requests).
+    Always,
+}
+
+macro_rules! settings {
+    ($( $(#[$meta:meta])* $name:ident : $ty:ty ),* $(,)?) => {
+        /// Settings from one source; `None` means "not set here".
+        #[derive(Debug, Default, Clone, Deserialize, clap::Args)]
+        #[serde(deny_unknown_fields)]
+        pub struct Settings {
+            $( $(#[$meta])* pub $name: Option<$ty>, )*
+        }
+
+        impl Settings {
+            /// Every setting's name, as used in the config file.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name)),*];
+
+            /// This layer with every setting that `top` sets replaced by its value.
+            pub fn overlay(mut self, top: Settings) -> Settings {
+                $( if top.$name.is_some() { self.$name = top.$name; } )*
+                self
+            }
+        }
+    };
+}
+
+settings! {
+    /// Addresses to listen on: `[NAME://]host:port`, comma-separated
+    /// [default: PLAINTEXT://0.0.0.0:9092]. Port 0 picks a free port.
+    #[arg(long, alias = "listen", value_name = "LISTENERS")]
+    listeners: String,
+    /// Addresses clients are told to connect to, per listener name
+    /// [default: the listener's host, or localhost for 0.0.0.0, and its port].
+    #[arg(long, value_name = "LISTENERS")]
+    advertised_listeners: String,
+    /// Listener name → security protocol, `NAME:PROTOCOL,...`; klamm serves
+    /// PLAINTEXT only.
+    #[arg(long, value_name = "MAP")]
+    listener_security_protocol_map: String,
+    /// Listener names that belong to a KRaft controller and are skipped
+    /// [default: CONTROLLER].
+    #[arg(long, value_name = "NAMES")]
+    controller_listener_names: String,
+    /// Directory for logs and metadata [default: ./klamm-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// Keep everything in memory; nothing is written to disk [default: false].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    in_memory: bool,
+    /// This broker's node id [default: 1].
+    #[arg(long, value_name = "ID")]
+    node_id: i32,
+    /// Create topics when a client asks for metadata of an unknown one
+    /// [default: true].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    auto_create_topics_enable: bool,
+    /// Partitions of auto-created topics and of CreateTopics with -1 [default: 1].
+    #[arg(long, value_name = "N")]
+    num_partitions: i32,
+    /// Replication factor of topics created with -1 [default: 1].
+    #[arg(long, value_name = "N")]
+    default_replication_factor: i16,
+    /// Default retention.ms of topics; -1 keeps data forever [default: 604800000, 7 days].
+    #[arg(long, value_name = "MS")]
+    log_retention_ms: i64,
+    /// Default retention.bytes of topics, per partition; -1 for no limit [default: -1].
+    #[arg(long, value_name = "BYTES")]
+    log_retention_bytes: i64,
+    /// Default segment.bytes of topics [default: 1073741824].
+    #[arg(long, value_name = "BYTES")]
+    log_segment_bytes: i64,
+    /// Default segment.ms of topics [default: 604800000].
+    #[arg(long, value_name = "MS")]
+    log_roll_ms: i64,
+    /// Default max.message.bytes of topics [default: 1048588].
+    #[arg(long, value_name = "BYTES")]
+    message_max_bytes: i64,
+    /// Default message.timestamp.type: CreateTime or LogAppendTime [default: CreateTime].
+    #[arg(long, value_name = "TYPE")]
+    log_message_timestamp_type: String,
+    /// Default cleanup.policy of topics [default: delete].
+    #[arg(long, value_name = "POLICY")]
+    log_cleanup_policy: String,
+    /// Default min.insync.replicas of topics [default: 1].
+    #[arg(long, value_name = "N")]
+    min_insync_replicas: i64,
+    /// Default index.interval.bytes of topics [default: 4096].
+    #[arg(long, value_name = "BYTES")]
+    log_index_interval_bytes: i64,
+    /// Default segment.index.bytes of topics [default: 10485760].
+    #[arg(long, value_name = "BYTES")]
+    log_index_size_max_bytes: i64,
+    /// How often retention runs [default: 300000].
+    #[arg(long, value_name = "MS")]
+    log_retention_check_interval_ms: u64,
+    /// When data is fsynced: never (the page cache carries it, Kafka's
+    /// default) or always (before each ack, grouped) [default: never].
+    #[arg(long, value_name = "POLICY")]
+    flush: FlushPolicy,
+    /// Largest request frame; larger ones close the connection [default: 104857600].
+    #[arg(long, value_name = "BYTES")]
+    socket_request_max_bytes: u32,
+    /// Log filter (tracing syntax, e.g. `info` or `klamm=debug`); RUST_LOG
+    /// wins when set [default: info].
+    #[arg(long, value_name = "FILTER")]
+    log_level: String,
+}
+
+/// Settings only klamm has; `KAFKA_*` variables never set them.
+pub const KLAMM_ONLY: &[&str] = &["data_dir", "in_memory", "flush", "log_level"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_higher_layer_wins_only_where_it_is_set() {
+        let low = Settings {
+            num_partitions: Some(3),
+            node_id: Some(7),
+            ..Settings::default()
+        };
+        let high = Settings {
+            num_partitions: Some(5),
+            ..Settings::default()
+        };
+        let merged = low.overlay(high);
+        assert_eq!(merged.num_partitions, Some(5));
+        assert_eq!(merged.node_id, Some(7));
+    }
+
+    #[test]
+    fn the_file_format_refuses_unknown_keys_by_name() {
+        let err =
+            toml::from_str::<Settings>("num_partitions = 3\nnum_partitons = 4\n").unwrap_err();
+        assert!(err.to_string().contains("num_partitons"), "{err}");
+    }
+}

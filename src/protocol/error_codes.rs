@@ -1,0 +1,109 @@
+//! The one place where klamm's errors become Kafka error codes.
+//!
+//! Clients decide what to do from the code alone (retry, refresh metadata,
+//! reset offsets, give up), so each mapping follows what Kafka's broker
+//! returns in the same situation.
+
+use kafka_protocol::error::ResponseError;
+
+use crate::cluster::topic_config::ConfigError;
+use crate::cluster::ClusterError;
+use crate::storage::{BatchError, StorageError};
+
+pub fn for_batch(error: &BatchError) -> ResponseError {
+    match error {
+        // Damaged in transit: retriable for the client.
+        BatchError::Truncated { .. }
+        | BatchError::LengthTooSmall(_)
+        | BatchError::CrcMismatch { .. } => ResponseError::CorruptMessage,
+        BatchError::TooLarge { .. } => ResponseError::MessageTooLarge,
+        BatchError::UnknownCompression(_) | BatchError::ZstdNeedsNewerProduce => {
+            ResponseError::UnsupportedCompressionType
+        }
+        // Well delivered but invalid: retrying cannot help.
+        BatchError::Missing
+        | BatchError::UnsupportedMagic(_)
+        | BatchError::MoreThanOneBatch { .. }
+        | BatchError::ControlBatch
+        | BatchError::InvalidCount(_)
+        | BatchError::OffsetRangeMismatch { .. }
+        | BatchError::InvalidSequence { .. }
+        | BatchError::Decompression { .. }
+        | BatchError::Record(_)
+        | BatchError::MissingKey { .. } => ResponseError::InvalidRecord,
+    }
+}
+
+pub fn for_storage(error: &StorageError) -> ResponseError {
+    match error {
+        StorageError::Io { .. } | StorageError::Flush { .. } => ResponseError::KafkaStorageError,
+        StorageError::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
+        StorageError::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
+        StorageError::Deleted(_) => ResponseError::UnknownTopicOrPartition,
+        StorageError::Locked { .. } | StorageError::BadMetadata { .. } => {
+            ResponseError::UnknownServerError
+        }
+    }
+}
+
+pub fn for_config(_: &ConfigError) -> ResponseError {
+    ResponseError::InvalidConfig
+}
+
+pub fn for_cluster(error: &ClusterError) -> ResponseError {
+    match error {
+        ClusterError::InvalidTopicName(_) | ClusterError::TopicCollision { .. } => {
+            ResponseError::InvalidTopicException
+        }
+        ClusterError::TopicExists(_) => ResponseError::TopicAlreadyExists,
+        ClusterError::UnknownTopic(_) => ResponseError::UnknownTopicOrPartition,
+        ClusterError::UnknownTopicId(_) => ResponseError::UnknownTopicId,
+        ClusterError::InvalidPartitions(_) => ResponseError::InvalidPartitions,
+        ClusterError::InvalidReplicationFactor(_) => ResponseError::InvalidReplicationFactor,
+        ClusterError::InvalidReplicaAssignment(_) => ResponseError::InvalidReplicaAssignment,
+        ClusterError::InvalidRequest(_) => ResponseError::InvalidRequest,
+        ClusterError::Config(e) => for_config(e),
+        ClusterError::Storage(e) => for_storage(e),
+    }
+}
+
+/// The error for a request that names a leader epoch other than ours.
+pub fn for_leader_epoch(requested: i32, ours: i32) -> Option<ResponseError> {
+    match requested {
+        e if e < 0 || e == ours => None,
+        e if e < ours => Some(ResponseError::FencedLeaderEpoch),
+        _ => Some(ResponseError::UnknownLeaderEpoch),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_damage_is_retriable_and_bad_content_is_not() {
+        let crc = for_batch(&BatchError::CrcMismatch {
+            stored: 1,
+            computed: 2,
+        });
+        assert_eq!(crc, ResponseError::CorruptMessage);
+        assert!(crc.is_retriable());
+        let invalid = for_batch(&BatchError::MissingKey { index: 0 });
+        assert_eq!(invalid, ResponseError::InvalidRecord);
+        assert!(!invalid.is_retriable());
+    }
+
+    #[test]
+    fn leader_epochs_are_fenced_or_unknown() {
+        assert_eq!(for_leader_epoch(-1, 0), None);
+        assert_eq!(for_leader_epoch(0, 0), None);
+        assert_eq!(
+            for_leader_epoch(3, 0),
+            Some(ResponseError::UnknownLeaderEpoch)
+        );
+        assert_eq!(
+            for_leader_epoch(1, 2),
+            Some(ResponseError::FencedLeaderEpoch)
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The Kafka protocol: from a request frame to a response frame.
+//!
+//! `handle_frame` is where every request goes. It reads the header, checks
+//! the api key and version against what klamm advertises (unknown keys close
+//! the connection; an ApiVersions request at a version klamm does not know is
+//! answered in v0 format, KIP-511), runs the wire guard so a lying count can
+//! never reach kafka-protocol's decoder, decodes the body and hands it to the
+//! one module that implements that API. The list of APIs below is the single
+//! source of both the routing and the versions ApiVersions advertises.
+
+mod codec;
+pub(crate) mod error_codes;
+mod guard;
+
+use std::future::Future;
+
+use bytes::Bytes;
+use kafka_protocol::messages::ApiKey;
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
+use tracing::debug;
+
+use crate::state::BrokerState;
+pub(crate) use codec::peek;
+use codec::{encode_response, parse_header, FIXED_HEADER_LEN};
+
+/// What a handler decided.
+pub(crate) enum Outcome<R> {
+    Respond(R),
+    /// acks=0 produce: the client expects nothing back.
+    NoResponse,
+    /// Kafka closes the connection to signal some errors.
+    Close(String),
+}
+
+/// What the connection should do with a request frame.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Frame(Bytes),
+    Nothing,
+    Close(String),
+}
+
+/// What a handler can see of the request it serves.
+pub(crate) struct RequestContext<'a> {
+    pub state: &'a BrokerState,
+    /// The listener the connection came in on (decides advertised addresses).
+    pub listener: &'a str,
+    pub api_version: i16,
+}
+
+/// One Kafka API: its key, the versions klamm implements, and the handler.
+pub(crate) trait Handler {
+    const KEY: ApiKey;
+    const MIN_VERSION: i16;
+    const MAX_VERSION: i16;
+    /// Whether the request can wait (long poll), so the connection flushes
+    /// earlier responses before running it.
+    const MAY_WAIT: bool = false;
+    type Request: Decodable + Send;
+    type Response: Encodable + HeaderVersion;
+
+    fn handle(
+        ctx: &RequestContext<'_>,
+        request: Self::Request,
+    ) -> impl Future<Output = Outcome<Self::Response>> + Send;
+}
+
+macro_rules! apis {
+    ($($module:ident),* $(,)?) => {
+        $(pub(crate) mod $module;)*
+
+        /// Every API klamm implements: (key, min version, max version).
+        pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
+            $((<$module::Api as Handler>::KEY, <$module::Api as Handler>::MIN_VERSION, <$module::Api as Handler>::MAX_VERSION),)*
+        ];
+
+        /// Whether a request with this api key may wait before answering.
+        pub(crate) fn may_wait(api_key: i16) -> bool {
+            $(if api_key == <$module::Api as Handler>::KEY as i16 {
+                return <$module::Api as Handler>::MAY_WAIT;
+            })*
+            false
+        }
+
+        async fn route(state: &BrokerState, listener: &str, header: &codec::RequestHeader, body: Bytes) -> Reply {
+            $(if header.api_key == <$module::Api as Handler>::KEY as i16 {
+                return run::<$module::Api>(state, listener, header, body).await;
+            })*
+            Reply::Close(format!("api key {} is not implemented", header.api_key))
+        }
+    };
+}
+
+apis! {
+    produce,
+    fetch,
+    list_offsets,
+    metadata,
+    api_versions,
+    create_topics,
+    delete_topics,
+    offset_for_leader_epoch,
+}
+
+fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
+    SUPPORTED
+        .iter()
+        .copied()
+        .find(|(key, _, _)| *key as i16 == api_key)
+}
+
+/// Answers one request frame.
+pub(crate) async fn handle_frame(state: &BrokerState, listener: &str, frame: Bytes) -> Reply {
+    let Some((api_key, api_version, correlation_id)) = peek(&frame) else {
+        return Reply::Close(format!(
+            "frame of {} bytes is shorter than a request header",
+            frame.len()
+        ));
+    };
+    let Some((key, min, max)) = supported_versions(api_key) else {
+        return Reply::Close(format!("unknown or unsupported api key {api_key}"));
+    };
+    if !(min..=max).contains(&api_version) {
+        if key == ApiKey::ApiVersions {
+            return api_versions::unsupported_version_reply(correlation_id);
+        }
+        return Reply::Close(format!(
+            "{key:?} v{api_version} is not supported (klamm serves v{min}-v{max})"
+        ));
+    }
+    let flexible = key.request_header_version(api_version) >= 2;
+    let (header, body_start) = match parse_header(&frame, flexible) {
+        Ok(parsed) => parsed,
+        Err(e) => return Reply::Close(format!("{key:?} v{api_version}: {e}")),
+    };
+    debug_assert!(body_start >= FIXED_HEADER_LEN);
+    route(state, listener, &header, frame.slice(body_start..)).await
+}
+
+async fn run<H: Handler>(
+    state: &BrokerState,
+    listener: &str,
+    header: &codec::RequestHeader,
+    body: Bytes,
+) -> Reply {
+    let version = header.api_version;
+    match guard::check_request_body(H::KEY as i16, version, &body) {
+        Ok(used) if used == body.len() => {}
+        Ok(used) => {
+            return Reply::Close(format!(
+                "{:?} v{version}: {} bytes of garbage after the request body",
+                H::KEY,
+                body.len() - used
+            ))
+        }
+        Err(e) => return Reply::Close(format!("{:?} v{version}: {e}", H::KEY)),
+    }
+    let request = match H::Request::decode(&mut body.clone(), version) {
+        Ok(request) => request,
+        Err(e) => return Reply::Close(format!("{:?} v{version} does not decode: {e}", H::KEY)),
+    };
+    let ctx = RequestContext {
+        state,
+        listener,
+        api_version: version,
+    };
+    match H::handle(&ctx, request).await {
+        Outcome::Respond(response) => {
+            match encode_response(header.correlation_id, version, &response) {
+                Ok(frame) => Reply::Frame(frame),
+                Err(e) => {
+                    debug!(api = ?H::KEY, version, error = %e, "closing the connection");
+                    Reply::Close(e.to_string())
+                }
+            }
+        }
+        Outcome::NoResponse => Reply::Nothing,
+        Outcome::Close(reason) => Reply::Close(reason),
+    }
+}
+
+/// Kafka's value for "authorized operations were not requested".
+pub(crate) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;

@@ -1,0 +1,141 @@
+//! Produce (key 0): validate each partition's batch, append it, report where.
+//!
+//! acks=1 and acks=-1 are the same for a broker that is its own only
+//! replica, except that acks=-1 honours `min.insync.replicas`. With acks=0
+//! nothing is sent back; Kafka then closes the connection if anything failed,
+//! which is the only way such a client learns of it. With fsync-before-ack
+//! the response waits until every appended batch is on disk.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
+use kafka_protocol::protocol::StrBytes;
+
+use super::error_codes::{for_batch, for_storage};
+use super::{Handler, Outcome, RequestContext};
+use crate::cluster::Topic;
+use crate::storage::{now_ms, validate_batch, ValidationRules};
+
+pub struct Api;
+
+fn error(index: i32, error: ResponseError, message: Option<String>) -> PartitionProduceResponse {
+    PartitionProduceResponse::default()
+        .with_index(index)
+        .with_error_code(error.code())
+        .with_base_offset(-1)
+        .with_error_message(message.map(StrBytes::from_string))
+}
+
+/// Appends one partition's records; the response, and a wait for the fsync
+/// if the broker flushes before acking.
+fn produce_partition(
+    ctx: &RequestContext<'_>,
+    topic: Option<&Topic>,
+    index: i32,
+    records: Option<bytes::Bytes>,
+    acks: i16,
+) -> (PartitionProduceResponse, Option<crate::storage::Durable>) {
+    let Some(topic) = topic else {
+        return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
+    };
+    let Some(log) = topic.partition(index) else {
+        return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
+    };
+    let defaults = ctx.state.cluster.defaults();
+    let configs = topic.configs();
+    if acks == -1 && configs.min_insync_replicas(defaults) > i64::from(topic.replication_factor) {
+        let message = format!(
+            "min.insync.replicas is {} but the partition has {} in-sync replica(s)",
+            configs.min_insync_replicas(defaults),
+            topic.replication_factor
+        );
+        return (error(index, ResponseError::NotEnoughReplicas, Some(message)), None);
+    }
+    let now = now_ms();
+    let rules = ValidationRules {
+        max_message_bytes: configs.max_message_bytes(defaults),
+        log_append_time: configs.log_append_time(defaults),
+        require_keys: configs.compacted(defaults),
+        allow_zstd: ctx.api_version >= 7,
+        now_ms: now,
+    };
+    let batch = match validate_batch(records.unwrap_or_default(), &rules) {
+        Ok(batch) => batch,
+        Err(e) => return (error(index, for_batch(&e), Some(e.to_string())), None),
+    };
+    if batch.header.header().is_transactional() {
+        let message = "transactional produce is not supported by klamm".to_string();
+        return (error(index, ResponseError::InvalidTxnState, Some(message)), None);
+    }
+    match log.append(batch, now) {
+        Ok(appended) => {
+            let response = PartitionProduceResponse::default()
+                .with_index(index)
+                .with_base_offset(appended.base_offset)
+                .with_log_append_time_ms(if rules.log_append_time { now } else { -1 })
+                .with_log_start_offset(appended.log_start_offset);
+            (response, appended.durable)
+        }
+        Err(e) => (error(index, for_storage(&e), Some(e.to_string())), None),
+    }
+}
+
+impl Handler for Api {
+    const KEY: ApiKey = ApiKey::Produce;
+    const MIN_VERSION: i16 = 3;
+    const MAX_VERSION: i16 = 11;
+    type Request = ProduceRequest;
+    type Response = ProduceResponse;
+
+    async fn handle(ctx: &RequestContext<'_>, request: ProduceRequest) -> Outcome<ProduceResponse> {
+        let acks = request.acks;
+        let valid_acks = matches!(acks, -1..=1);
+        let mut topics = Vec::with_capacity(request.topic_data.len());
+        let mut waits = Vec::new();
+        for topic_data in request.topic_data {
+            let topic = ctx.state.cluster.topic(&topic_data.name.0);
+            let mut partitions = Vec::with_capacity(topic_data.partition_data.len());
+            for data in topic_data.partition_data {
+                if !valid_acks {
+                    partitions.push(error(data.index, ResponseError::InvalidRequiredAcks, None));
+                    continue;
+                }
+                let (response, durable) = produce_partition(ctx, topic.as_deref(), data.index, data.records, acks);
+                if let Some(durable) = durable {
+                    waits.push((topics.len(), partitions.len(), durable));
+                }
+                partitions.push(response);
+            }
+            topics.push(
+                TopicProduceResponse::default()
+                    .with_name(topic_data.name)
+                    .with_partition_responses(partitions),
+            );
+        }
+        for (t, p, durable) in waits {
+            let failure = match durable.await {
+                Ok(Ok(())) => None,
+                Ok(Err(message)) => Some(message),
+                Err(_) => Some("the fsync thread stopped".to_string()),
+            };
+            if let Some(message) = failure {
+                let partition: &mut PartitionProduceResponse = &mut topics[t].partition_responses[p];
+                *partition = error(partition.index, ResponseError::KafkaStorageError, Some(message));
+            }
+        }
+        if acks == 0 {
+            let failed = topics
+                .iter()
+                .flat_map(|t| t.partition_responses.iter().map(move |p| (t, p)))
+                .find(|(_, p)| p.error_code != 0);
+            return match failed {
+                Some((t, p)) => Outcome::Close(format!(
+                    "acks=0 produce to {}-{} failed with error code {}",
+                    &*t.name.0, p.index, p.error_code
+                )),
+                None => Outcome::NoResponse,
+            };
+        }
+        Outcome::Respond(ProduceResponse::default().with_responses(topics))
+    }
+}

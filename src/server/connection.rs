@@ -1,0 +1,67 @@
+//! One client connection: requests are read and answered strictly in order,
+//! one at a time, as Kafka does; parallelism comes from many connections.
+//!
+//! Responses are buffered while more complete requests are already waiting,
+//! so a pipelining client gets many responses per write; the buffer is always
+//! flushed before a request that may wait (a long-poll fetch), so no answer is
+//! held back behind it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::net::TcpStream;
+use tracing::debug;
+
+use super::frame::FrameReader;
+use crate::protocol::{handle_frame, may_wait, Reply};
+use crate::state::BrokerState;
+
+const WRITE_BUFFER: usize = 64 * 1024;
+
+/// Serves a connection until the client leaves, breaks the protocol, or
+/// the broker shuts down.
+pub async fn serve(
+    state: Arc<BrokerState>,
+    stream: TcpStream,
+    listener: Arc<str>,
+    peer: SocketAddr,
+) {
+    let _ = stream.set_nodelay(true);
+    let (mut reader, writer) = stream.into_split();
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, writer);
+    let mut frames = FrameReader::new(state.config.socket_request_max_bytes);
+    let mut shutdown = state.shutdown_signal();
+    debug!(%peer, listener = &*listener, "connection opened");
+    let reason = loop {
+        let frame = tokio::select! {
+            frame = frames.next(&mut reader) => frame,
+            _ = crate::state::stopped(&mut shutdown) => break "broker shutting down".to_string(),
+        };
+        let frame = match frame {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break "client closed the connection".to_string(),
+            Err(e) => break e.to_string(),
+        };
+        match handle_frame(&state, &listener, frame).await {
+            Reply::Frame(response) => {
+                if let Err(e) = writer.write_all(&response).await {
+                    break format!("writing a response: {e}");
+                }
+            }
+            Reply::Nothing => {}
+            Reply::Close(reason) => {
+                let _ = writer.flush().await;
+                break reason;
+            }
+        }
+        let more_ready = frames.has_frame() && !frames.next_api_key().is_some_and(may_wait);
+        if !more_ready {
+            if let Err(e) = writer.flush().await {
+                break format!("writing a response: {e}");
+            }
+        }
+    };
+    let _ = writer.shutdown().await;
+    debug!(%peer, listener = &*listener, %reason, "connection closed");
+}

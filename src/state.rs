@@ -1,0 +1,42 @@
+//! What every request handler can reach: the cluster, the configuration, and
+//! the shutdown signal that ends long polls.
+
+use tokio::sync::watch;
+
+use crate::cluster::Cluster;
+use crate::config::Config;
+
+pub struct BrokerState {
+    pub cluster: Cluster,
+    pub config: Config,
+    shutdown: watch::Sender<bool>,
+}
+
+impl BrokerState {
+    pub fn new(cluster: Cluster, config: Config) -> Self {
+        Self {
+            cluster,
+            config,
+            shutdown: watch::Sender::new(false),
+        }
+    }
+
+    /// Resolves once the broker begins to shut down.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// Waits until `signal` says the broker is shutting down (at once if it
+/// already is); holds no guard across the wait, so callers stay `Send`.
+pub async fn stopped(signal: &mut watch::Receiver<bool>) {
+    let _ = signal.wait_for(|&down| down).await;
+}

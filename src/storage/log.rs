@@ -1,0 +1,724 @@
+//! A partition's log: ordered segments, the offsets that bound them, and the
+//! "new data" signal that long-polling fetches wait on.
+//!
+//! One lock guards a partition's state; appends and reads both finish in
+//! microseconds under it (a read only slices a memory map), so producers and
+//! consumers of one partition do not wait on each other for long, and
+//! different partitions never share a lock.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+use tracing::{debug, info, warn};
+
+use super::batch::ValidatedBatch;
+use super::error::StorageError;
+use super::flush::{Durable, GroupCommit};
+use super::segment::{
+    DiskSegment, MemorySegment, Segment, SegmentParams, SegmentRead, TimestampMatch,
+};
+
+/// The leader epoch of every partition: klamm is the only replica and never
+/// changes leaders, so the first epoch is the only one.
+pub const LEADER_EPOCH: i32 = 0;
+
+/// Per-topic settings that shape the log on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    pub segment_bytes: u64,
+    pub segment_ms: i64,
+    /// `-1` keeps data forever.
+    pub retention_ms: i64,
+    /// `-1` means no size limit.
+    pub retention_bytes: i64,
+    pub index_interval_bytes: u64,
+    pub segment_index_bytes: usize,
+    /// `cleanup.policy` includes `delete`.
+    pub delete_enabled: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            segment_bytes: 1 << 30,
+            segment_ms: 7 * 24 * 3600 * 1000,
+            retention_ms: 7 * 24 * 3600 * 1000,
+            retention_bytes: -1,
+            index_interval_bytes: 4096,
+            segment_index_bytes: 10 * 1024 * 1024,
+            delete_enabled: true,
+        }
+    }
+}
+
+impl LogConfig {
+    fn segment_params(&self) -> SegmentParams {
+        SegmentParams {
+            index_interval_bytes: self.index_interval_bytes,
+            index_bytes: self.segment_index_bytes,
+            segment_bytes: self.segment_bytes,
+        }
+    }
+}
+
+/// Where the log's bytes live.
+#[derive(Clone, Debug)]
+pub enum LogLocation {
+    Disk(PathBuf),
+    Memory,
+}
+
+/// The result of an append.
+pub struct Appended {
+    pub base_offset: i64,
+    pub log_start_offset: i64,
+    /// Set when the broker fsyncs before acknowledging.
+    pub durable: Option<Durable>,
+}
+
+/// Batches read from the log and the offsets a fetch response reports.
+#[derive(Debug)]
+pub struct LogRead {
+    pub records: Bytes,
+    pub high_watermark: i64,
+    pub log_start_offset: i64,
+}
+
+/// The offsets that bound a log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogOffsets {
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
+}
+
+/// What a retention pass removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub segments: usize,
+    pub bytes: u64,
+}
+
+struct State {
+    segments: BTreeMap<i64, Segment>,
+    log_start_offset: i64,
+    /// Last offset + 1 of what consumers may see: the log end, or with
+    /// fsync-before-ack, the end of what is already on disk.
+    high_watermark: i64,
+    config: LogConfig,
+    deleted: bool,
+}
+
+impl State {
+    fn active(&mut self) -> &mut Segment {
+        self.segments
+            .values_mut()
+            .next_back()
+            .unwrap_or_else(|| unreachable!("a log always has an active segment"))
+    }
+
+    fn log_end_offset(&self) -> i64 {
+        self.segments
+            .values()
+            .next_back()
+            .map_or(0, Segment::next_offset)
+    }
+
+    fn size(&self) -> u64 {
+        self.segments.values().map(Segment::size).sum()
+    }
+}
+
+pub struct PartitionLog {
+    name: String,
+    location: LogLocation,
+    state: Mutex<State>,
+    new_data: Notify,
+    group_commit: Option<Arc<GroupCommit>>,
+}
+
+impl PartitionLog {
+    /// Opens a log, recovering it if `recover` (the last shutdown was not
+    /// clean): the newest segment is scanned and cut at its first damaged
+    /// batch. A missing directory is created with one empty segment.
+    pub fn open(
+        name: String,
+        location: LogLocation,
+        config: LogConfig,
+        group_commit: Option<Arc<GroupCommit>>,
+        recover: bool,
+        now_ms: i64,
+    ) -> Result<Arc<Self>, StorageError> {
+        let segments = match &location {
+            LogLocation::Memory => {
+                let mut segments = BTreeMap::new();
+                segments.insert(0, Segment::Memory(MemorySegment::new(0, now_ms)));
+                segments
+            }
+            LogLocation::Disk(dir) => open_segments(dir, &config, recover, now_ms)?,
+        };
+        let log_start_offset = segments.keys().next().copied().unwrap_or(0);
+        let mut state = State {
+            segments,
+            log_start_offset,
+            high_watermark: 0,
+            config,
+            deleted: false,
+        };
+        state.high_watermark = state.log_end_offset();
+        Ok(Arc::new(Self {
+            name,
+            location,
+            state: Mutex::new(state),
+            new_data: Notify::new(),
+            group_commit,
+        }))
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StorageError> {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.deleted {
+            return Err(StorageError::Deleted(self.name.clone()));
+        }
+        Ok(state)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Wakes fetches waiting on this partition.
+    pub fn new_data(&self) -> &Notify {
+        &self.new_data
+    }
+
+    pub fn set_config(&self, config: LogConfig) -> Result<(), StorageError> {
+        self.lock()?.config = config;
+        Ok(())
+    }
+
+    pub fn config(&self) -> Result<LogConfig, StorageError> {
+        Ok(self.lock()?.config)
+    }
+
+    pub fn offsets(&self) -> Result<LogOffsets, StorageError> {
+        let state = self.lock()?;
+        Ok(LogOffsets {
+            log_start_offset: state.log_start_offset,
+            high_watermark: state.high_watermark,
+            log_end_offset: state.log_end_offset(),
+        })
+    }
+
+    pub fn size_bytes(&self) -> Result<u64, StorageError> {
+        Ok(self.lock()?.size())
+    }
+
+    /// Appends a validated batch at the end of the log and assigns its offsets.
+    pub fn append(
+        self: &Arc<Self>,
+        mut batch: ValidatedBatch,
+        now_ms: i64,
+    ) -> Result<Appended, StorageError> {
+        let mut state = self.lock()?;
+        let size = batch.size();
+        if size as u64 > state.config.segment_bytes {
+            return Err(StorageError::BatchLargerThanSegment {
+                size,
+                segment_bytes: state.config.segment_bytes,
+            });
+        }
+        self.maybe_roll(&mut state, &batch, now_ms)?;
+        let base_offset = state.log_end_offset();
+        batch.assign(base_offset, LEADER_EPOCH);
+        let active = state.active();
+        active.append(&batch).map_err(|source| StorageError::Io {
+            op: "appending to",
+            path: self.segment_path(base_offset),
+            source,
+        })?;
+        let end = active.next_offset();
+        let file = active.file();
+        let log_start_offset = state.log_start_offset;
+        let durable = match (&self.group_commit, file) {
+            (Some(commit), Some(file)) => {
+                drop(state);
+                let log = Arc::clone(self);
+                Some(commit.request(
+                    file,
+                    Box::new(move |result| {
+                        if result.is_ok() {
+                            log.advance_high_watermark(end);
+                        }
+                    }),
+                ))
+            }
+            _ => {
+                state.high_watermark = end;
+                drop(state);
+                self.new_data.notify_waiters();
+                None
+            }
+        };
+        Ok(Appended {
+            base_offset,
+            log_start_offset,
+            durable,
+        })
+    }
+
+    fn advance_high_watermark(&self, to: i64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if to > state.high_watermark {
+            state.high_watermark = to;
+        }
+        drop(state);
+        self.new_data.notify_waiters();
+    }
+
+    fn segment_path(&self, base_offset: i64) -> PathBuf {
+        match &self.location {
+            LogLocation::Disk(dir) => dir.join(format!("{base_offset:020}.log")),
+            LogLocation::Memory => PathBuf::from(format!("<memory>/{}", self.name)),
+        }
+    }
+
+    fn maybe_roll(
+        &self,
+        state: &mut State,
+        batch: &ValidatedBatch,
+        now_ms: i64,
+    ) -> Result<(), StorageError> {
+        let config = state.config;
+        let active = state.active();
+        if active.is_empty() {
+            return Ok(());
+        }
+        let stats = *active.stats();
+        let too_big = stats.size + batch.size() as u64 > config.segment_bytes;
+        let too_old = now_ms.saturating_sub(stats.created_ms) >= config.segment_ms;
+        let offsets_overflow = stats.next_offset + i64::from(batch.last_offset_delta())
+            - stats.base_offset
+            >= i64::from(u32::MAX);
+        if too_big || too_old || offsets_overflow || active.is_full() {
+            self.roll(state, now_ms)?;
+        }
+        Ok(())
+    }
+
+    /// Seals the active segment and starts a new one at the log end.
+    fn roll(&self, state: &mut State, now_ms: i64) -> Result<(), StorageError> {
+        let base = state.log_end_offset();
+        let params = state.config.segment_params();
+        let path = self.segment_path(base);
+        if let Err(e) = state.active().seal() {
+            warn!(log = %self.name, error = %e, "could not trim indexes of a sealed segment");
+        }
+        let segment = match &self.location {
+            LogLocation::Memory => Segment::Memory(MemorySegment::new(base, now_ms)),
+            LogLocation::Disk(dir) => {
+                let segment = DiskSegment::create(dir, base, params, now_ms)
+                    .map_err(StorageError::io("creating segment", &path))?;
+                if self.group_commit.is_some() {
+                    sync_dir(dir)?;
+                }
+                Segment::Disk(segment)
+            }
+        };
+        debug!(log = %self.name, base_offset = base, "rolled a new segment");
+        state.segments.insert(base, segment);
+        Ok(())
+    }
+
+    /// Whole batches starting with the one that holds `offset`, at most
+    /// `max_bytes` of them unless `min_one` and the first is larger.
+    pub fn read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        min_one: bool,
+    ) -> Result<LogRead, StorageError> {
+        let mut state = self.lock()?;
+        let high_watermark = state.high_watermark;
+        let log_start_offset = state.log_start_offset;
+        let log_end = state.log_end_offset();
+        if offset < log_start_offset || offset > log_end {
+            return Err(StorageError::OffsetOutOfRange {
+                requested: offset,
+                log_start: log_start_offset,
+                log_end,
+            });
+        }
+        let empty = LogRead {
+            records: Bytes::new(),
+            high_watermark,
+            log_start_offset,
+        };
+        if offset >= high_watermark {
+            return Ok(empty);
+        }
+        let first = state
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(log_start_offset, |(&base, _)| base);
+        for (&base, segment) in state.segments.range_mut(first..) {
+            let read = segment
+                .read(offset, max_bytes, min_one, high_watermark)
+                .map_err(|source| StorageError::Io {
+                    op: "reading",
+                    path: self.segment_path(base),
+                    source,
+                })?;
+            match read {
+                SegmentRead::Data(records) => {
+                    return Ok(LogRead { records, ..empty });
+                }
+                SegmentRead::NoRoom => return Ok(empty),
+                SegmentRead::NotHere => continue,
+            }
+        }
+        Ok(empty)
+    }
+
+    /// The first record at or after `timestamp`, among what consumers may see.
+    pub fn find_by_timestamp(
+        &self,
+        timestamp: i64,
+    ) -> Result<Option<TimestampMatch>, StorageError> {
+        let mut state = self.lock()?;
+        let high_watermark = state.high_watermark;
+        let log_start = state.log_start_offset;
+        for (&base, segment) in state.segments.iter_mut() {
+            let found =
+                segment
+                    .find_by_timestamp(timestamp)
+                    .map_err(|source| StorageError::Io {
+                        op: "searching",
+                        path: self.segment_path(base),
+                        source,
+                    })?;
+            if let Some(found) = found {
+                if found.offset >= high_watermark {
+                    return Ok(None);
+                }
+                return Ok(Some(TimestampMatch {
+                    offset: found.offset.max(log_start),
+                    ..found
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The record with the largest timestamp (the earliest one on ties).
+    pub fn max_timestamp(&self) -> Result<Option<TimestampMatch>, StorageError> {
+        let state = self.lock()?;
+        let mut best: Option<TimestampMatch> = None;
+        for segment in state.segments.values().filter(|s| !s.is_empty()) {
+            let stats = segment.stats();
+            if best.is_none_or(|b| stats.max_timestamp > b.timestamp) {
+                best = Some(TimestampMatch {
+                    timestamp: stats.max_timestamp,
+                    offset: stats.offset_of_max_timestamp,
+                });
+            }
+        }
+        Ok(best)
+    }
+
+    /// Deletes whole segments that fell out of `retention.ms` (by their
+    /// largest timestamp) or `retention.bytes`, oldest first; the log start
+    /// offset moves with them. A fully expired log keeps an empty segment at
+    /// its end offset.
+    pub fn apply_retention(&self, now_ms: i64) -> Result<Removed, StorageError> {
+        let mut state = self.lock()?;
+        let config = state.config;
+        if !config.delete_enabled || (config.retention_ms < 0 && config.retention_bytes < 0) {
+            return Ok(Removed::default());
+        }
+        let high_watermark = state.high_watermark;
+        let mut remaining = state.size();
+        let mut doomed = Vec::new();
+        for (&base, segment) in &state.segments {
+            let stats = segment.stats();
+            if segment.is_empty() || stats.next_offset > high_watermark {
+                break;
+            }
+            let newest = if stats.max_timestamp >= 0 {
+                stats.max_timestamp
+            } else {
+                stats.created_ms
+            };
+            let expired =
+                config.retention_ms >= 0 && now_ms.saturating_sub(newest) > config.retention_ms;
+            let oversized = config.retention_bytes >= 0
+                && remaining.saturating_sub(stats.size) >= config.retention_bytes as u64;
+            if !expired && !oversized {
+                break;
+            }
+            remaining -= stats.size;
+            doomed.push(base);
+        }
+        if doomed.is_empty() {
+            return Ok(Removed::default());
+        }
+        if doomed.len() == state.segments.len() {
+            self.roll(&mut state, now_ms)?;
+        }
+        let mut removed = Removed::default();
+        for base in doomed {
+            if let Some(segment) = state.segments.remove(&base) {
+                removed.segments += 1;
+                removed.bytes += segment.size();
+                if let Err(e) = segment.delete() {
+                    warn!(log = %self.name, base_offset = base, error = %e, "could not delete a segment file");
+                }
+            }
+        }
+        let first = state.segments.keys().next().copied().unwrap_or(0);
+        state.log_start_offset = state.log_start_offset.max(first);
+        info!(
+            log = %self.name,
+            segments = removed.segments,
+            bytes = removed.bytes,
+            log_start_offset = state.log_start_offset,
+            "retention deleted old segments"
+        );
+        Ok(removed)
+    }
+
+    /// Trims the active segment's indexes so a clean restart can trust them.
+    pub fn close(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.deleted {
+            return;
+        }
+        if let Err(e) = state.active().seal() {
+            warn!(log = %self.name, error = %e, "could not trim indexes at shutdown");
+        }
+    }
+
+    /// Marks the log deleted; later calls fail with `Deleted`. The files are
+    /// removed by the caller (they may be renamed away first).
+    pub fn mark_deleted(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.deleted = true;
+        state.segments.clear();
+        drop(state);
+        self.new_data.notify_waiters();
+    }
+
+    pub fn location(&self) -> &LogLocation {
+        &self.location
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(StorageError::io("syncing directory", dir))
+}
+
+/// Loads the segments of a partition directory (creating it if needed).
+fn open_segments(
+    dir: &Path,
+    config: &LogConfig,
+    recover: bool,
+    now_ms: i64,
+) -> Result<BTreeMap<i64, Segment>, StorageError> {
+    std::fs::create_dir_all(dir).map_err(StorageError::io("creating partition directory", dir))?;
+    let mut bases = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(StorageError::io("listing", dir))?;
+    for entry in entries {
+        let entry = entry.map_err(StorageError::io("listing", dir))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(base) = name
+            .strip_suffix(".log")
+            .and_then(|b| b.parse::<i64>().ok())
+        {
+            bases.push(base);
+        }
+    }
+    bases.sort_unstable();
+    let params = config.segment_params();
+    let mut segments = BTreeMap::new();
+    let last = bases.len().saturating_sub(1);
+    for (i, &base) in bases.iter().enumerate() {
+        let active = i == last;
+        let path = dir.join(format!("{base:020}.log"));
+        let segment = DiskSegment::open(dir, base, params, recover && active, active, now_ms)
+            .map_err(StorageError::io("opening segment", &path))?;
+        segments.insert(base, Segment::Disk(segment));
+    }
+    // Segments that overlap their predecessor cannot be trusted: keep the
+    // earlier data, drop the overlapping later segment.
+    let mut previous_end = i64::MIN;
+    let overlapping: Vec<i64> = segments
+        .iter()
+        .filter_map(|(&base, segment)| {
+            let overlaps = base < previous_end;
+            if !overlaps {
+                previous_end = segment.next_offset();
+            }
+            overlaps.then_some(base)
+        })
+        .collect();
+    for base in overlapping {
+        if let Some(segment) = segments.remove(&base) {
+            warn!(dir = %dir.display(), base_offset = base, "dropping a segment that overlaps the one before it");
+            let _ = segment.delete();
+        }
+    }
+    if segments.is_empty() {
+        let segment = DiskSegment::create(dir, 0, params, now_ms)
+            .map_err(StorageError::io("creating segment", dir))?;
+        segments.insert(0, Segment::Disk(segment));
+    } else if let Some(active) = segments.values_mut().next_back() {
+        if !active.is_empty() && active.is_full() {
+            // Reopened full: the next append rolls.
+            debug!(dir = %dir.display(), "active segment's indexes are full");
+        }
+    }
+    Ok(segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::batch::{tests::build_batch, BatchHeader, HeaderPatch, HEADER_LEN};
+
+    fn batch(ts: i64, values: &[&[u8]]) -> ValidatedBatch {
+        let raw = build_batch(ts, values);
+        ValidatedBatch {
+            header: HeaderPatch::new(&raw).unwrap(),
+            records: Bytes::copy_from_slice(&raw[HEADER_LEN..]),
+            record_count: values.len() as u32,
+            max_timestamp: ts + values.len() as i64 - 1,
+            offset_delta_of_max_timestamp: values.len() as i32 - 1,
+        }
+    }
+
+    fn small_segments() -> LogConfig {
+        LogConfig {
+            segment_bytes: 400,
+            index_interval_bytes: 100,
+            ..LogConfig::default()
+        }
+    }
+
+    fn open(location: LogLocation, config: LogConfig, recover: bool) -> Arc<PartitionLog> {
+        PartitionLog::open("t-0".into(), location, config, None, recover, 0).unwrap()
+    }
+
+    fn fill(log: &Arc<PartitionLog>, batches: i64, ts: i64) {
+        for i in 0..batches {
+            log.append(batch(ts + i, &[b"aaaaaaaaaa", b"bbbbbbbbbb"]), ts)
+                .unwrap();
+        }
+    }
+
+    fn first_offset(read: &LogRead) -> i64 {
+        BatchHeader::parse(&read.records).unwrap().base_offset
+    }
+
+    #[test]
+    fn offsets_count_every_record_of_the_last_batch() {
+        for location in [
+            LogLocation::Memory,
+            LogLocation::Disk(tempfile::tempdir().unwrap().keep()),
+        ] {
+            let log = open(location, small_segments(), false);
+            fill(&log, 10, 1_000);
+            let offsets = log.offsets().unwrap();
+            assert_eq!(offsets.high_watermark, 20);
+            assert_eq!(offsets.log_end_offset, 20);
+            assert_eq!(first_offset(&log.read(15, 1 << 20, true).unwrap()), 14);
+            assert!(log.read(20, 1 << 20, true).unwrap().records.is_empty());
+            assert!(matches!(
+                log.read(21, 1 << 20, true),
+                Err(StorageError::OffsetOutOfRange { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn segments_roll_by_size_and_reads_cross_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(
+            LogLocation::Disk(dir.path().to_path_buf()),
+            small_segments(),
+            false,
+        );
+        fill(&log, 30, 1_000);
+        let state = log.state.lock().unwrap();
+        assert!(
+            state.segments.len() > 5,
+            "{} segments",
+            state.segments.len()
+        );
+        drop(state);
+        let mut offset = 0;
+        let mut batches = 0;
+        while offset < 60 {
+            let read = log.read(offset, 150, true).unwrap();
+            let header = BatchHeader::parse(&read.records).unwrap();
+            assert!(header.base_offset <= offset && header.last_offset() >= offset);
+            offset = header.next_offset();
+            batches += 1;
+        }
+        assert_eq!(batches, 30);
+    }
+
+    #[test]
+    fn retention_by_time_moves_the_log_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = small_segments();
+        config.retention_ms = 1_000;
+        let log = open(LogLocation::Disk(dir.path().to_path_buf()), config, false);
+        fill(&log, 30, 1_000);
+        let removed = log.apply_retention(1_000_000).unwrap();
+        assert!(removed.segments > 5);
+        let offsets = log.offsets().unwrap();
+        assert_eq!(offsets.log_start_offset, 60);
+        assert_eq!(offsets.log_end_offset, 60);
+        assert!(matches!(
+            log.read(0, 100, true),
+            Err(StorageError::OffsetOutOfRange { .. })
+        ));
+        log.append(batch(2_000_000, &[b"new"]), 2_000_000).unwrap();
+        assert_eq!(first_offset(&log.read(60, 1 << 20, true).unwrap()), 60);
+    }
+
+    #[test]
+    fn retention_by_size_keeps_the_newest_segments() {
+        let mut config = small_segments();
+        config.retention_ms = -1;
+        config.retention_bytes = 800;
+        let log = open(LogLocation::Memory, config, false);
+        fill(&log, 30, 1_000);
+        log.apply_retention(0).unwrap();
+        assert!(log.size_bytes().unwrap() <= 800 + 400);
+        assert!(log.offsets().unwrap().log_start_offset > 0);
+    }
+
+    #[test]
+    fn a_restart_without_recovery_finds_the_same_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = LogLocation::Disk(dir.path().to_path_buf());
+        let log = open(location.clone(), small_segments(), false);
+        fill(&log, 30, 1_000);
+        log.close();
+        drop(log);
+        let log = open(location, small_segments(), false);
+        assert_eq!(log.offsets().unwrap().log_end_offset, 60);
+        assert_eq!(log.max_timestamp().unwrap().unwrap().timestamp, 1_030);
+        assert_eq!(first_offset(&log.read(33, 1 << 20, true).unwrap()), 32);
+        let hit = log.find_by_timestamp(1_016).unwrap().unwrap();
+        assert_eq!(hit.offset, 31);
+    }
+}

@@ -1,0 +1,243 @@
+//! Every version of every API klamm advertises, sent over TCP with requests
+//! encoded by kafka-protocol: each gets a response that decodes completely
+//! and makes sense for that version. This catches a response field set at a
+//! version that does not have it (which cannot be encoded) before a client
+//! does.
+
+mod common;
+
+use common::batch::batch;
+use common::raw::RawClient;
+use common::TestBroker;
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::offset_for_leader_epoch_request::{
+    OffsetForLeaderPartition, OffsetForLeaderTopic,
+};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::StrBytes;
+
+fn name(s: &str) -> TopicName {
+    TopicName(StrBytes::from_string(s.to_string()))
+}
+
+fn supported(client: &mut RawClient) -> Vec<(i16, i16, i16)> {
+    let response = client.send(0, &ApiVersionsRequest::default());
+    assert_eq!(response.error_code, 0);
+    response
+        .api_keys
+        .iter()
+        .map(|k| (k.api_key, k.min_version, k.max_version))
+        .collect()
+}
+
+fn versions(advertised: &[(i16, i16, i16)], key: ApiKey) -> std::ops::RangeInclusive<i16> {
+    let (_, min, max) = advertised
+        .iter()
+        .copied()
+        .find(|(k, _, _)| *k == key as i16)
+        .unwrap_or_else(|| panic!("{key:?} is not advertised"));
+    min..=max
+}
+
+#[test]
+fn every_advertised_version_of_every_api_answers() {
+    let broker = TestBroker::in_memory();
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let advertised = supported(&mut client);
+    let expected = [
+        ApiKey::Produce,
+        ApiKey::Fetch,
+        ApiKey::ListOffsets,
+        ApiKey::Metadata,
+        ApiKey::ApiVersions,
+        ApiKey::CreateTopics,
+        ApiKey::DeleteTopics,
+        ApiKey::OffsetForLeaderEpoch,
+    ];
+    assert_eq!(
+        advertised.len(),
+        expected.len(),
+        "advertised: {advertised:?}"
+    );
+
+    for v in versions(&advertised, ApiKey::ApiVersions) {
+        let request = ApiVersionsRequest::default()
+            .with_client_software_name(StrBytes::from_static_str("klamm-test"))
+            .with_client_software_version(StrBytes::from_static_str("1.0"));
+        let response = client.send(v, &request);
+        assert_eq!(response.error_code, 0, "ApiVersions v{v}");
+        assert_eq!(response.api_keys.len(), expected.len());
+    }
+
+    for v in versions(&advertised, ApiKey::CreateTopics) {
+        let topic = CreatableTopic::default()
+            .with_name(name(&format!("created-v{v}")))
+            .with_num_partitions(2)
+            .with_replication_factor(1);
+        let response = client.send(
+            v,
+            &CreateTopicsRequest::default()
+                .with_topics(vec![topic])
+                .with_timeout_ms(5000),
+        );
+        let result = &response.topics[0];
+        assert_eq!(
+            result.error_code, 0,
+            "CreateTopics v{v}: {:?}",
+            result.error_message
+        );
+        if v >= 5 {
+            assert_eq!(result.num_partitions, 2);
+            assert!(
+                result.configs.as_ref().is_some_and(|c| c.len() > 20),
+                "CreateTopics v{v} lists configs"
+            );
+        }
+        if v >= 7 {
+            assert!(!result.topic_id.is_nil());
+        }
+    }
+
+    for v in versions(&advertised, ApiKey::Metadata) {
+        let mut topic = MetadataRequestTopic::default().with_name(Some(name("sweep")));
+        topic.topic_id = uuid::Uuid::nil();
+        let request = MetadataRequest::default()
+            .with_topics(Some(vec![topic]))
+            .with_allow_auto_topic_creation(true)
+            .with_include_topic_authorized_operations(v >= 8)
+            .with_include_cluster_authorized_operations((8..=10).contains(&v));
+        let response = client.send(v, &request);
+        assert_eq!(response.brokers.len(), 1, "Metadata v{v}");
+        assert_eq!(
+            response.brokers[0].port as u16,
+            broker
+                .bootstrap
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse::<u16>()
+                .unwrap()
+        );
+        let topic = &response.topics[0];
+        assert_eq!(topic.error_code, 0, "Metadata v{v}");
+        assert_eq!(topic.partitions.len(), 1);
+        assert_eq!(topic.partitions[0].leader_id.0, 1);
+        if v >= 10 {
+            assert!(!topic.topic_id.is_nil(), "Metadata v{v} carries topic ids");
+        }
+        if v >= 2 {
+            assert!(response.cluster_id.is_some());
+        }
+    }
+
+    for v in versions(&advertised, ApiKey::Produce) {
+        let data = PartitionProduceData::default()
+            .with_index(0)
+            .with_records(Some(batch(
+                &[&format!("v{v}-a"), &format!("v{v}-b")],
+                1_700_000_000_000,
+            )));
+        let request = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_topic_data(vec![TopicProduceData::default()
+                .with_name(name("sweep"))
+                .with_partition_data(vec![data])]);
+        let response = client.send(v, &request);
+        let partition = &response.responses[0].partition_responses[0];
+        assert_eq!(
+            partition.error_code, 0,
+            "Produce v{v}: {:?}",
+            partition.error_message
+        );
+        assert_eq!(
+            partition.base_offset,
+            i64::from((v - 3) * 2),
+            "Produce v{v}"
+        );
+    }
+    let produced = i64::from((*versions(&advertised, ApiKey::Produce).end() - 2) * 2);
+
+    for v in versions(&advertised, ApiKey::Fetch) {
+        let partition = FetchPartition::default()
+            .with_partition(0)
+            .with_fetch_offset(1)
+            .with_partition_max_bytes(1 << 20);
+        let request = FetchRequest::default()
+            .with_max_wait_ms(0)
+            .with_min_bytes(1)
+            .with_max_bytes(1 << 20)
+            .with_topics(vec![FetchTopic::default()
+                .with_topic(name("sweep"))
+                .with_partitions(vec![partition])]);
+        let response = client.send(v, &request);
+        let data = &response.responses[0].partitions[0];
+        assert_eq!(data.error_code, 0, "Fetch v{v}");
+        assert_eq!(data.high_watermark, produced, "Fetch v{v}");
+        let records = data.records.clone().unwrap_or_default();
+        // Offset 1 is inside the first batch, so the whole batch comes back.
+        let first = i64::from_be_bytes(records[..8].try_into().unwrap());
+        assert_eq!(
+            first, 0,
+            "Fetch v{v} starts at the batch holding the offset"
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::ListOffsets) {
+        let partition = ListOffsetsPartition::default()
+            .with_partition_index(0)
+            .with_timestamp(-1);
+        let request = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![ListOffsetsTopic::default()
+                .with_name(name("sweep"))
+                .with_partitions(vec![partition])]);
+        let response = client.send(v, &request);
+        let p = &response.topics[0].partitions[0];
+        assert_eq!((p.error_code, p.offset), (0, produced), "ListOffsets v{v}");
+        assert_eq!(
+            p.leader_epoch,
+            if v >= 4 { 0 } else { -1 },
+            "ListOffsets v{v}"
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::OffsetForLeaderEpoch) {
+        let partition = OffsetForLeaderPartition::default()
+            .with_partition(0)
+            .with_leader_epoch(0);
+        let request = OffsetForLeaderEpochRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![OffsetForLeaderTopic::default()
+                .with_topic(name("sweep"))
+                .with_partitions(vec![partition])]);
+        let response = client.send(v, &request);
+        let p = &response.topics[0].partitions[0];
+        assert_eq!(
+            (p.error_code, p.end_offset),
+            (0, produced),
+            "OffsetForLeaderEpoch v{v}"
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::DeleteTopics) {
+        let topic = format!("created-v{}", v + 1);
+        let mut request = DeleteTopicsRequest::default().with_timeout_ms(5000);
+        if v >= 6 {
+            request.topics = vec![DeleteTopicState::default().with_name(Some(name(&topic)))];
+        } else {
+            request.topic_names = vec![name(&topic)];
+        }
+        let response = client.send(v, &request);
+        assert_eq!(
+            response.responses[0].error_code, 0,
+            "DeleteTopics v{v}: {:?}",
+            response.responses[0].error_message
+        );
+    }
+}
