@@ -114,6 +114,12 @@ impl BrokerBuilder {
         self
     }
 
+    /// How often retention deletes old segments (Kafka's default: 5 minutes).
+    pub fn retention_check_interval(mut self, interval: std::time::Duration) -> Self {
+        self.config.retention_check_interval = interval.max(std::time::Duration::from_millis(1));
+        self
+    }
+
     /// fsync before every produce acknowledgement.
     pub fn flush_always(mut self) -> Self {
         self.config.flush = FlushPolicy::Always;

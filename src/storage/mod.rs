@@ -61,6 +61,7 @@ impl Storage {
     /// Opens (creating if needed) a data directory. `fsync_before_ack` makes
     /// every append wait for a (grouped) fsync.
     pub fn open(root: &Path, fsync_before_ack: bool) -> Result<Self, StorageError> {
+        let fresh = fs::read_dir(root).map_or(true, |mut entries| entries.next().is_none());
         fs::create_dir_all(root).map_err(StorageError::io("creating data directory", root))?;
         let lock_path = root.join(LOCK_FILE);
         let lock = OpenOptions::new()
@@ -88,7 +89,7 @@ impl Storage {
         let storage = Self {
             root: Some(root.to_path_buf()),
             _lock: Some(lock),
-            recover: !clean,
+            recover: !clean && !fresh,
             group_commit,
         };
         storage.remove_leftovers();
@@ -248,7 +249,10 @@ mod tests {
     fn a_clean_shutdown_is_remembered_once() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path(), false).unwrap();
-        assert!(storage.recover);
+        assert!(!storage.recover, "a new directory has nothing to recover");
+        drop(storage);
+        let storage = Storage::open(dir.path(), false).unwrap();
+        assert!(storage.recover, "the first run did not shut down cleanly");
         storage.mark_clean_shutdown();
         drop(storage);
         let storage = Storage::open(dir.path(), false).unwrap();

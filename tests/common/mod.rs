@@ -102,7 +102,9 @@ pub fn consumer(
     extra: &[(&str, &str)],
 ) -> BaseConsumer {
     let mut config = client_config(bootstrap);
+    // librdkafka's assign() wants a group id even when no group is used.
     config
+        .set("group.id", format!("assign-only-{topic}"))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("fetch.wait.max.ms", "200");
