@@ -7,30 +7,24 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use indexmap::IndexMap;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+use kafka_protocol::records::{Compression, RecordBatchEncoder, RecordEncodeOptions};
 use klamm::storage::{validate_batch, LogConfig, Storage, ValidationRules};
 
+#[allow(dead_code)]
+#[path = "../tests/common/batch.rs"]
+mod batch;
+
 /// One batch of `count` records of `size` bytes, as a producer sends it.
-fn batch(count: usize, size: usize, compression: Compression) -> Bytes {
-    let value = Bytes::from(vec![b'x'; size]);
-    let records: Vec<Record> = (0..count)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            sequence: i as i32 - 1,
-            timestamp: 1_700_000_000_000 + i as i64,
-            key: Some(Bytes::from(format!("key-{i}"))),
-            value: Some(value.clone()),
-            headers: IndexMap::new(),
+fn batch(count: usize, size: usize) -> Bytes {
+    let value = "x".repeat(size);
+    let records: Vec<_> = (0..count)
+        .map(|i| {
+            batch::record(
+                i as i64,
+                1_700_000_000_000 + i as i64,
+                Some(&format!("key-{i}")),
+                &value,
+            )
         })
         .collect();
     let mut buf = BytesMut::new();
@@ -39,7 +33,7 @@ fn batch(count: usize, size: usize, compression: Compression) -> Bytes {
         &records,
         &RecordEncodeOptions {
             version: 2,
-            compression,
+            compression: Compression::None,
         },
     )
     .expect("batch encodes");
@@ -63,7 +57,7 @@ fn validation(c: &mut Criterion) {
         ("16x1KiB", 16, 1024),
         ("1x1MiB", 1, 1 << 20),
     ] {
-        let input = batch(count, size, Compression::None);
+        let input = batch(count, size);
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| validate_batch(black_box(input.clone()), &rules()).unwrap())
@@ -78,7 +72,7 @@ fn append_and_read(c: &mut Criterion) {
     let log = storage
         .open_partition("bench", 0, LogConfig::default())
         .unwrap();
-    let input = batch(16, 1024, Compression::None);
+    let input = batch(16, 1024);
     let validated = validate_batch(input.clone(), &rules()).unwrap();
 
     let mut group = c.benchmark_group("log");

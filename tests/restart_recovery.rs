@@ -197,3 +197,45 @@ fn a_sigterm_stops_cleanly_and_the_next_start_trusts_the_indexes() {
     assert_eq!(values(&broker.bootstrap, "clean", 5).len(), 5);
     broker.stop();
 }
+
+#[test]
+fn with_flush_always_acked_records_are_readable_and_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = keyed(2_000);
+    {
+        let broker = TestBroker::start(Broker::builder().data_dir(dir.path()).flush_always());
+        create_topic(&broker.bootstrap, "synced", 2, &[]);
+        // Many producers at once share fsyncs (group commit).
+        let handles: Vec<_> = records
+            .chunks(500)
+            .map(|chunk| {
+                let bootstrap = broker.bootstrap.clone();
+                let chunk = chunk.to_vec();
+                std::thread::spawn(move || {
+                    produce_all(
+                        &producer(&bootstrap, &[("linger.ms", "0")]),
+                        "synced",
+                        &chunk,
+                    )
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        let received = consume(
+            &consumer(&broker.bootstrap, "synced", 2, &[]),
+            records.len(),
+            Duration::from_secs(30),
+        );
+        assert_eq!(received.len(), records.len());
+        broker.stop();
+    }
+    let broker = TestBroker::start(Broker::builder().data_dir(dir.path()));
+    let received = consume(
+        &consumer(&broker.bootstrap, "synced", 2, &[]),
+        records.len(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(received.len(), records.len());
+}

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 pub use error::ClusterError;
 use metadata_file::{new_topic_id, StoredCluster, StoredTopic};
-use topic_config::{BrokerDefaults, TopicConfigs};
+use topic_config::{BrokerDefaults, TopicConfigs, TopicSettings};
 
 use crate::storage::{PartitionLog, Storage, StorageError};
 
@@ -56,7 +56,7 @@ pub struct Topic {
     pub id: Uuid,
     pub replication_factor: i16,
     partitions: RwLock<Vec<Arc<PartitionLog>>>,
-    configs: RwLock<TopicConfigs>,
+    configs: RwLock<Arc<(TopicConfigs, TopicSettings)>>,
 }
 
 impl Topic {
@@ -84,11 +84,21 @@ impl Topic {
             .clone()
     }
 
+    /// The configs set on the topic.
     pub fn configs(&self) -> TopicConfigs {
         self.configs
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .0
             .clone()
+    }
+
+    /// The effective settings in typed form.
+    pub fn settings(&self) -> TopicSettings {
+        self.configs
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
     }
 }
 
@@ -371,17 +381,17 @@ impl Cluster {
         replication_factor: i16,
         configs: TopicConfigs,
     ) -> Result<Arc<Topic>, StorageError> {
-        let log_config = configs.log_config(&self.settings.defaults);
+        let settings = configs.settings(&self.settings.defaults);
         let mut logs = Vec::with_capacity(partitions.max(0) as usize);
         for p in 0..partitions {
-            logs.push(self.storage.open_partition(name, p, log_config)?);
+            logs.push(self.storage.open_partition(name, p, settings.log)?);
         }
         Ok(Arc::new(Topic {
             name: name.to_string(),
             id,
             replication_factor,
             partitions: RwLock::new(logs),
-            configs: RwLock::new(configs),
+            configs: RwLock::new(Arc::new((configs, settings))),
         }))
     }
 

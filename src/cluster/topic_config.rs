@@ -468,6 +468,28 @@ impl TopicConfigs {
     pub fn min_insync_replicas(&self, broker: &BrokerDefaults) -> i64 {
         self.number("min.insync.replicas", broker)
     }
+
+    /// The typed values the produce path and the logs need.
+    pub fn settings(&self, broker: &BrokerDefaults) -> TopicSettings {
+        TopicSettings {
+            log: self.log_config(broker),
+            max_message_bytes: self.max_message_bytes(broker),
+            log_append_time: self.log_append_time(broker),
+            compacted: self.compacted(broker),
+            min_insync_replicas: self.min_insync_replicas(broker),
+        }
+    }
+}
+
+/// A topic's effective configs in typed form, computed once per change so
+/// that every produce does not parse strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TopicSettings {
+    pub log: LogConfig,
+    pub max_message_bytes: usize,
+    pub log_append_time: bool,
+    pub compacted: bool,
+    pub min_insync_replicas: i64,
 }
 
 #[cfg(test)]

@@ -41,21 +41,19 @@ fn produce_partition(
     let Some(log) = topic.partition(index) else {
         return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
     };
-    let defaults = ctx.state.cluster.defaults();
-    let configs = topic.configs();
-    if acks == -1 && configs.min_insync_replicas(defaults) > i64::from(topic.replication_factor) {
+    let settings = topic.settings();
+    if acks == -1 && settings.min_insync_replicas > i64::from(topic.replication_factor) {
         let message = format!(
             "min.insync.replicas is {} but the partition has {} in-sync replica(s)",
-            configs.min_insync_replicas(defaults),
-            topic.replication_factor
+            settings.min_insync_replicas, topic.replication_factor
         );
         return (error(index, ResponseError::NotEnoughReplicas, Some(message)), None);
     }
     let now = now_ms();
     let rules = ValidationRules {
-        max_message_bytes: configs.max_message_bytes(defaults),
-        log_append_time: configs.log_append_time(defaults),
-        require_keys: configs.compacted(defaults),
+        max_message_bytes: settings.max_message_bytes,
+        log_append_time: settings.log_append_time,
+        require_keys: settings.compacted,
         allow_zstd: ctx.api_version >= 7,
         now_ms: now,
     };

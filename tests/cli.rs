@@ -1,0 +1,109 @@
+//! The `klamm` command: settings from flags, files and the environment, and
+//! the errors it gives for bad ones.
+
+mod common;
+
+use std::process::Command;
+
+use common::process::KlammProcess;
+use common::raw::RawClient;
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{MetadataRequest, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+/// Runs klamm expecting it to refuse to start; returns its stderr.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_klamm"));
+    command
+        .args(["--listeners", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .args(args)
+        .env_remove("KLAMM_CONFIG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().expect("klamm runs");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "klamm should refuse {args:?} {env:?}"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn bad_settings_stop_klamm_with_a_message_naming_them() {
+    assert!(refused(&[], &[("KLAMM_NUM_PARTITION", "3")]).contains("KLAMM_NUM_PARTITION"));
+    assert!(refused(&["--num-partitions", "0"], &[]).contains("num_partitions"));
+    assert!(refused(&[], &[("KAFKA_LOG_RETENTION_HOURS", "soon")])
+        .contains("KAFKA_LOG_RETENTION_HOURS"));
+    assert!(refused(&["--log-message-timestamp-type", "WallClock"], &[])
+        .contains("log_message_timestamp_type"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("klamm.toml");
+    std::fs::write(&file, "num_partitions = 2\nretention = 5\n").unwrap();
+    let message = refused(&["--config", file.to_str().unwrap()], &[]);
+    assert!(message.contains("retention"), "{message}");
+
+    let message = refused(
+        &[],
+        &[("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "PLAINTEXT:SASL_SSL")],
+    );
+    assert!(message.contains("SASL_SSL"), "{message}");
+}
+
+#[test]
+fn a_compose_environment_configures_the_broker() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = KlammProcess::start_with_env(
+        dir.path(),
+        &[],
+        &[
+            (
+                "KAFKA_ADVERTISED_LISTENERS",
+                "PLAINTEXT://kafka.example:29092",
+            ),
+            ("KAFKA_NUM_PARTITIONS", "3"),
+            ("KAFKA_ZOOKEEPER_CONNECT", "zookeeper:2181"),
+            ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
+        ],
+    );
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let request = MetadataRequest::default()
+        .with_topics(Some(vec![MetadataRequestTopic::default()
+            .with_name(Some(TopicName(StrBytes::from_static_str("composed"))))]))
+        .with_allow_auto_topic_creation(true);
+    let response = client.send(12, &request);
+    assert_eq!(&*response.brokers[0].host, "kafka.example");
+    assert_eq!(response.brokers[0].port, 29092);
+    assert_eq!(
+        response.topics[0].partitions.len(),
+        3,
+        "KAFKA_NUM_PARTITIONS applies to auto-created topics"
+    );
+    let log = broker.log().join("\n");
+    assert!(log.contains("ignoring KAFKA_ZOOKEEPER_CONNECT"), "{log}");
+    broker.stop();
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let output = Command::new(env!("CARGO_BIN_EXE_klamm"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--listeners",
+        "--advertised-listeners",
+        "--data-dir",
+        "--in-memory",
+        "--log-retention-ms",
+        "--flush",
+    ] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
+    }
+}
