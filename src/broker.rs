@@ -16,8 +16,22 @@ use tracing::{info, warn};
 
 use crate::cluster::{BrokerNode, Cluster, ClusterError, ClusterSettings, Endpoint};
 use crate::config::{Config, FlushPolicy, ListenerConfig};
+use crate::group::store::GroupStore;
+use crate::group::GroupCoordinator;
 use crate::state::BrokerState;
-use crate::storage::{now_ms, Storage, StorageError};
+use crate::storage::{now_ms, LogConfig, Storage, StorageError};
+
+/// The log of committed offsets and group state: never deleted by
+/// retention (it compacts itself), in segments of 64 MiB.
+fn group_log_config() -> LogConfig {
+    LogConfig {
+        segment_bytes: 64 << 20,
+        retention_ms: -1,
+        retention_bytes: -1,
+        delete_enabled: false,
+        ..LogConfig::default()
+    }
+}
 
 /// Why a broker could not start.
 #[derive(Debug, Error)]
@@ -120,6 +134,12 @@ impl BrokerBuilder {
         self
     }
 
+    /// Group coordinator settings (initial rebalance delay, session bounds).
+    pub fn group_config(mut self, groups: crate::group::GroupConfig) -> Self {
+        self.config.groups = groups;
+        self
+    }
+
     /// fsync before every produce acknowledgement.
     pub fn flush_always(mut self) -> Self {
         self.config.flush = FlushPolicy::Always;
@@ -198,8 +218,12 @@ impl Broker {
             default_replication_factor: config.default_replication_factor,
             defaults: config.topic_defaults.clone(),
         };
+        let group_log = storage.open_internal("group-state", group_log_config())?;
         let cluster = Cluster::open(storage, settings)?;
-        let state = Arc::new(BrokerState::new(cluster, config));
+        let (shutdown, shutdown_signal) = tokio::sync::watch::channel(false);
+        let groups =
+            GroupCoordinator::start(GroupStore::open(group_log)?, config.groups, shutdown_signal);
+        let state = Arc::new(BrokerState::new(cluster, groups, config, shutdown));
 
         let mut tasks = Vec::new();
         let mut listeners = Vec::new();
@@ -211,7 +235,16 @@ impl Broker {
                 Arc::from(name.as_str()),
             )));
         }
-        tasks.push(tokio::spawn(retention_loop(Arc::clone(&state))));
+        tasks.push(tokio::spawn(every(
+            Arc::clone(&state),
+            state.config.retention_check_interval,
+            |state| state.cluster.apply_retention(now_ms()),
+        )));
+        tasks.push(tokio::spawn(every(
+            Arc::clone(&state),
+            state.config.offsets_retention_check_interval,
+            |state| state.groups.expire_offsets(now_ms()),
+        )));
         Ok(Broker {
             state,
             listeners,
@@ -253,7 +286,11 @@ impl Broker {
             }
         }
         let state = Arc::clone(&self.state);
-        let closed = tokio::task::spawn_blocking(move || state.cluster.shutdown()).await;
+        let closed = tokio::task::spawn_blocking(move || {
+            state.groups.close();
+            state.cluster.shutdown();
+        })
+        .await;
         if closed.is_err() {
             warn!("closing the logs failed; the next start will recover them");
         }
@@ -267,9 +304,11 @@ impl Drop for Broker {
     }
 }
 
-async fn retention_loop(state: Arc<BrokerState>) {
+/// Runs `work` every `interval` (first after one interval) until shutdown;
+/// the work runs on a blocking thread, since it touches files.
+async fn every(state: Arc<BrokerState>, interval: std::time::Duration, work: fn(&BrokerState)) {
     let mut shutdown = state.shutdown_signal();
-    let mut ticker = tokio::time::interval(state.config.retention_check_interval);
+    let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     loop {
@@ -278,6 +317,6 @@ async fn retention_loop(state: Arc<BrokerState>) {
             _ = crate::state::stopped(&mut shutdown) => return,
         }
         let state = Arc::clone(&state);
-        let _ = tokio::task::spawn_blocking(move || state.cluster.apply_retention(now_ms())).await;
+        let _ = tokio::task::spawn_blocking(move || work(&state)).await;
     }
 }

@@ -19,3 +19,4 @@ pub mod storage;
 
 pub use broker::{Broker, BrokerBuilder, BrokerError};
 pub use config::Config;
+pub mod group;

@@ -5,19 +5,28 @@ use tokio::sync::watch;
 
 use crate::cluster::Cluster;
 use crate::config::Config;
+use crate::group::GroupCoordinator;
 
 pub struct BrokerState {
     pub cluster: Cluster,
+    pub groups: GroupCoordinator,
     pub config: Config,
     shutdown: watch::Sender<bool>,
 }
 
 impl BrokerState {
-    pub fn new(cluster: Cluster, config: Config) -> Self {
+    /// `shutdown` is the sender whose receivers the coordinator already holds.
+    pub fn new(
+        cluster: Cluster,
+        groups: GroupCoordinator,
+        config: Config,
+        shutdown: watch::Sender<bool>,
+    ) -> Self {
         Self {
             cluster,
+            groups,
             config,
-            shutdown: watch::Sender::new(false),
+            shutdown,
         }
     }
 

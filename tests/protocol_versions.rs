@@ -58,6 +58,17 @@ fn every_advertised_version_of_every_api_answers() {
         ApiKey::CreateTopics,
         ApiKey::DeleteTopics,
         ApiKey::OffsetForLeaderEpoch,
+        ApiKey::FindCoordinator,
+        ApiKey::JoinGroup,
+        ApiKey::SyncGroup,
+        ApiKey::Heartbeat,
+        ApiKey::LeaveGroup,
+        ApiKey::OffsetCommit,
+        ApiKey::OffsetFetch,
+        ApiKey::ListGroups,
+        ApiKey::DescribeGroups,
+        ApiKey::DeleteGroups,
+        ApiKey::OffsetDelete,
     ];
     assert_eq!(
         advertised.len(),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 use crate::cluster::topic_config::BrokerDefaults;
+use crate::group::GroupConfig;
 pub use env::EnvNote;
 pub use listeners::ListenerConfig;
 pub use settings::{FlushPolicy, Settings};
@@ -46,6 +47,8 @@ pub struct Config {
     pub retention_check_interval: Duration,
     pub flush: FlushPolicy,
     pub socket_request_max_bytes: usize,
+    pub groups: GroupConfig,
+    pub offsets_retention_check_interval: Duration,
     pub log_level: String,
 }
 
@@ -193,6 +196,36 @@ impl Config {
                 "must be at least 1024",
             ));
         }
+        let min_session = s.group_min_session_timeout_ms.unwrap_or(6_000);
+        let max_session = s.group_max_session_timeout_ms.unwrap_or(1_800_000);
+        if min_session > max_session {
+            return Err(invalid(
+                origin,
+                "group_min_session_timeout_ms",
+                "must not be above group_max_session_timeout_ms",
+            ));
+        }
+        let groups = GroupConfig {
+            initial_rebalance_delay: Duration::from_millis(
+                s.group_initial_rebalance_delay_ms.unwrap_or(0),
+            ),
+            min_session_timeout: Duration::from_millis(min_session),
+            max_session_timeout: Duration::from_millis(max_session),
+            offsets_retention: Duration::from_secs(
+                s.offsets_retention_minutes
+                    .unwrap_or(10_080)
+                    .saturating_mul(60),
+            ),
+            offset_metadata_max_bytes: s.offset_metadata_max_bytes.unwrap_or(4096) as usize,
+        };
+        let offsets_check = s.offsets_retention_check_interval_ms.unwrap_or(600_000);
+        if offsets_check == 0 {
+            return Err(invalid(
+                origin,
+                "offsets_retention_check_interval_ms",
+                "must be at least 1",
+            ));
+        }
         let interval = s.log_retention_check_interval_ms.unwrap_or(300_000);
         if interval == 0 {
             return Err(invalid(
@@ -213,6 +246,8 @@ impl Config {
             retention_check_interval: Duration::from_millis(interval),
             flush: s.flush.unwrap_or_default(),
             socket_request_max_bytes,
+            groups,
+            offsets_retention_check_interval: Duration::from_millis(offsets_check),
             log_level: s.log_level.unwrap_or_else(|| "info".into()),
         })
     }

@@ -120,6 +120,26 @@ settings! {
     /// Largest request frame; larger ones close the connection [default: 104857600].
     #[arg(long, value_name = "BYTES")]
     socket_request_max_bytes: u32,
+    /// How long an empty group waits for more members before its first
+    /// rebalance; Kafka's default is 3000, 0 suits local testing [default: 0].
+    #[arg(long, value_name = "MS")]
+    group_initial_rebalance_delay_ms: u64,
+    /// Smallest session timeout a group member may ask for [default: 6000].
+    #[arg(long, value_name = "MS")]
+    group_min_session_timeout_ms: u64,
+    /// Largest session timeout a group member may ask for [default: 1800000].
+    #[arg(long, value_name = "MS")]
+    group_max_session_timeout_ms: u64,
+    /// Committed offsets of an empty group are deleted after this long
+    /// [default: 10080, 7 days].
+    #[arg(long, value_name = "MINUTES")]
+    offsets_retention_minutes: u64,
+    /// How often expired offsets are looked for [default: 600000].
+    #[arg(long, value_name = "MS")]
+    offsets_retention_check_interval_ms: u64,
+    /// Largest metadata string of a committed offset [default: 4096].
+    #[arg(long, value_name = "BYTES")]
+    offset_metadata_max_bytes: u32,
     /// Log filter (tracing syntax, e.g. `info` or `klamm=debug`); RUST_LOG
     /// wins when set [default: info].
     #[arg(long, value_name = "FILTER")]

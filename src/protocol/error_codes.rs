@@ -8,6 +8,7 @@ use kafka_protocol::error::ResponseError;
 
 use crate::cluster::topic_config::ConfigError;
 use crate::cluster::ClusterError;
+use crate::group::GroupError;
 use crate::storage::{BatchError, StorageError};
 
 pub fn for_batch(error: &BatchError) -> ResponseError {
@@ -65,6 +66,32 @@ pub fn for_cluster(error: &ClusterError) -> ResponseError {
         ClusterError::Config(e) => for_config(e),
         ClusterError::Storage(e) => for_storage(e),
     }
+}
+
+pub fn for_group(error: &GroupError) -> ResponseError {
+    match error {
+        GroupError::InvalidGroupId => ResponseError::InvalidGroupId,
+        GroupError::UnknownMemberId => ResponseError::UnknownMemberId,
+        GroupError::IllegalGeneration => ResponseError::IllegalGeneration,
+        GroupError::RebalanceInProgress => ResponseError::RebalanceInProgress,
+        GroupError::MemberIdRequired => ResponseError::MemberIdRequired,
+        GroupError::FencedInstanceId => ResponseError::FencedInstanceId,
+        GroupError::InconsistentGroupProtocol => ResponseError::InconsistentGroupProtocol,
+        GroupError::InvalidSessionTimeout => ResponseError::InvalidSessionTimeout,
+        GroupError::GroupIdNotFound => ResponseError::GroupIdNotFound,
+        GroupError::NonEmptyGroup => ResponseError::NonEmptyGroup,
+        GroupError::OffsetMetadataTooLarge(_) => ResponseError::OffsetMetadataTooLarge,
+        GroupError::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
+        // Retriable for the client: it finds the coordinator again and retries.
+        GroupError::CoordinatorNotAvailable | GroupError::Storage(_) => {
+            ResponseError::CoordinatorNotAvailable
+        }
+    }
+}
+
+/// The code of an optional group error (0 for none).
+pub fn group_code(error: Option<&GroupError>) -> i16 {
+    error.map_or(0, |e| for_group(e).code())
 }
 
 /// The error for a request that names a leader epoch other than ours.

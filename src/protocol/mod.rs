@@ -46,6 +46,9 @@ pub(crate) struct RequestContext<'a> {
     /// The listener the connection came in on (decides advertised addresses).
     pub listener: &'a str,
     pub api_version: i16,
+    pub client_id: &'a str,
+    /// The client's address as Kafka shows it (`/127.0.0.1`).
+    pub client_host: &'a str,
 }
 
 /// One Kafka API: its key, the versions klamm implements, and the handler.
@@ -82,9 +85,9 @@ macro_rules! apis {
             false
         }
 
-        async fn route(state: &BrokerState, listener: &str, header: &codec::RequestHeader, body: Bytes) -> Reply {
+        async fn route(state: &BrokerState, connection: &Connection, header: &codec::RequestHeader, body: Bytes) -> Reply {
             $(if header.api_key == <$module::Api as Handler>::KEY as i16 {
-                return run::<$module::Api>(state, listener, header, body).await;
+                return run::<$module::Api>(state, connection, header, body).await;
             })*
             Reply::Close(format!("api key {} is not implemented", header.api_key))
         }
@@ -100,6 +103,17 @@ apis! {
     create_topics,
     delete_topics,
     offset_for_leader_epoch,
+    find_coordinator,
+    join_group,
+    sync_group,
+    heartbeat,
+    leave_group,
+    offset_commit,
+    offset_fetch,
+    list_groups,
+    describe_groups,
+    delete_groups,
+    offset_delete,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
@@ -110,7 +124,11 @@ fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
 }
 
 /// Answers one request frame.
-pub(crate) async fn handle_frame(state: &BrokerState, listener: &str, frame: Bytes) -> Reply {
+pub(crate) async fn handle_frame(
+    state: &BrokerState,
+    connection: &Connection,
+    frame: Bytes,
+) -> Reply {
     let Some((api_key, api_version, correlation_id)) = peek(&frame) else {
         return Reply::Close(format!(
             "frame of {} bytes is shorter than a request header",
@@ -134,12 +152,19 @@ pub(crate) async fn handle_frame(state: &BrokerState, listener: &str, frame: Byt
         Err(e) => return Reply::Close(format!("{key:?} v{api_version}: {e}")),
     };
     debug_assert!(body_start >= FIXED_HEADER_LEN);
-    route(state, listener, &header, frame.slice(body_start..)).await
+    route(state, connection, &header, frame.slice(body_start..)).await
+}
+
+/// What a request needs to know about its connection.
+pub(crate) struct Connection {
+    pub listener: std::sync::Arc<str>,
+    /// The peer's address as Kafka shows it (`/127.0.0.1`).
+    pub client_host: String,
 }
 
 async fn run<H: Handler>(
     state: &BrokerState,
-    listener: &str,
+    connection: &Connection,
     header: &codec::RequestHeader,
     body: Bytes,
 ) -> Reply {
@@ -161,8 +186,10 @@ async fn run<H: Handler>(
     };
     let ctx = RequestContext {
         state,
-        listener,
+        listener: &connection.listener,
         api_version: version,
+        client_id: header.client_id.as_deref().unwrap_or_default(),
+        client_host: &connection.client_host,
     };
     match H::handle(&ctx, request).await {
         Outcome::Respond(response) => {

@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tracing::debug;
 
 use super::frame::FrameReader;
-use crate::protocol::{handle_frame, may_wait, Reply};
+use crate::protocol::{handle_frame, may_wait, Connection, Reply};
 use crate::state::BrokerState;
 
 const WRITE_BUFFER: usize = 64 * 1024;
@@ -33,6 +33,10 @@ pub async fn serve(
     let mut frames = FrameReader::new(state.config.socket_request_max_bytes);
     let mut shutdown = state.shutdown_signal();
     debug!(%peer, listener = &*listener, "connection opened");
+    let connection = Connection {
+        listener: Arc::clone(&listener),
+        client_host: format!("/{}", peer.ip()),
+    };
     let reason = loop {
         let frame = tokio::select! {
             frame = frames.next(&mut reader) => frame,
@@ -43,7 +47,7 @@ pub async fn serve(
             Ok(None) => break "client closed the connection".to_string(),
             Err(e) => break e.to_string(),
         };
-        match handle_frame(&state, &listener, frame).await {
+        match handle_frame(&state, &connection, frame).await {
             Reply::Frame(response) => {
                 if let Err(e) = writer.write_all(&response).await {
                     break format!("writing a response: {e}");

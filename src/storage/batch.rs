@@ -256,49 +256,11 @@ impl ValidatedBatch {
 pub(crate) mod tests {
     use super::*;
 
-    /// Builds an uncompressed batch of `values` the way a producer would.
+    /// An uncompressed batch of `values` (null keys), record `i` at
+    /// `base_timestamp + i`, the way a producer would build it.
     pub(crate) fn build_batch(base_timestamp: i64, values: &[&[u8]]) -> Vec<u8> {
-        let mut records = Vec::new();
-        for (i, value) in values.iter().enumerate() {
-            let mut body = Vec::new();
-            body.push(0u8); // attributes
-            put_varlong(&mut body, i as i64); // timestamp delta
-            put_varlong(&mut body, i as i64); // offset delta
-            put_varlong(&mut body, -1); // null key
-            put_varlong(&mut body, value.len() as i64);
-            body.extend_from_slice(value);
-            put_varlong(&mut body, 0); // no headers
-            put_varlong(&mut records, body.len() as i64);
-            records.extend_from_slice(&body);
-        }
-        let count = values.len() as i32;
-        let mut batch = Vec::new();
-        batch.extend_from_slice(&0i64.to_be_bytes());
-        batch.extend_from_slice(&((MIN_BATCH_LENGTH + records.len()) as i32).to_be_bytes());
-        batch.extend_from_slice(&(-1i32).to_be_bytes());
-        batch.push(2);
-        batch.extend_from_slice(&0u32.to_be_bytes());
-        batch.extend_from_slice(&0i16.to_be_bytes());
-        batch.extend_from_slice(&(count - 1).to_be_bytes());
-        batch.extend_from_slice(&base_timestamp.to_be_bytes());
-        batch.extend_from_slice(&(base_timestamp + i64::from(count - 1)).to_be_bytes());
-        batch.extend_from_slice(&(-1i64).to_be_bytes());
-        batch.extend_from_slice(&(-1i16).to_be_bytes());
-        batch.extend_from_slice(&(-1i32).to_be_bytes());
-        batch.extend_from_slice(&count.to_be_bytes());
-        batch.extend_from_slice(&records);
-        let crc = compute_crc(&batch);
-        batch[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
-        batch
-    }
-
-    fn put_varlong(out: &mut Vec<u8>, v: i64) {
-        let mut z = ((v << 1) ^ (v >> 63)) as u64;
-        while z >= 0x80 {
-            out.push((z as u8) | 0x80);
-            z >>= 7;
-        }
-        out.push(z as u8);
+        let records: Vec<_> = values.iter().map(|v| (None, Some(*v))).collect();
+        crate::storage::builder::build_batch_timed(&records, base_timestamp, |i| i as i64).to_vec()
     }
 
     #[test]

@@ -333,6 +333,33 @@ impl PartitionLog {
         Ok(())
     }
 
+    /// Starts a new segment at the log end now (unless the active one is
+    /// empty) and returns its base offset.
+    pub fn roll_now(&self, now_ms: i64) -> Result<i64, StorageError> {
+        let mut state = self.lock()?;
+        if !state.active().is_empty() {
+            self.roll(&mut state, now_ms)?;
+        }
+        Ok(state.log_end_offset())
+    }
+
+    /// Deletes every segment that ends at or below `offset` and moves the
+    /// log start offset there (never past the high watermark).
+    pub fn delete_segments_below(&self, offset: i64) -> Result<Removed, StorageError> {
+        let mut state = self.lock()?;
+        let target = offset.min(state.high_watermark);
+        let doomed: Vec<i64> = state
+            .segments
+            .iter()
+            .take(state.segments.len().saturating_sub(1))
+            .filter(|(_, s)| s.next_offset() <= target)
+            .map(|(&base, _)| base)
+            .collect();
+        let removed = self.remove_segments(&mut state, doomed);
+        state.log_start_offset = state.log_start_offset.max(target);
+        Ok(removed)
+    }
+
     /// Whole batches starting with the one that holds `offset`, at most
     /// `max_bytes` of them unless `min_one` and the first is larger.
     pub fn read(
@@ -469,16 +496,7 @@ impl PartitionLog {
         if doomed.len() == state.segments.len() {
             self.roll(&mut state, now_ms)?;
         }
-        let mut removed = Removed::default();
-        for base in doomed {
-            if let Some(segment) = state.segments.remove(&base) {
-                removed.segments += 1;
-                removed.bytes += segment.size();
-                if let Err(e) = segment.delete() {
-                    warn!(log = %self.name, base_offset = base, error = %e, "could not delete a segment file");
-                }
-            }
-        }
+        let removed = self.remove_segments(&mut state, doomed);
         let first = state.segments.keys().next().copied().unwrap_or(0);
         state.log_start_offset = state.log_start_offset.max(first);
         info!(
@@ -489,6 +507,21 @@ impl PartitionLog {
             "retention deleted old segments"
         );
         Ok(removed)
+    }
+
+    /// Drops the segments with these base offsets and deletes their files.
+    fn remove_segments(&self, state: &mut State, bases: Vec<i64>) -> Removed {
+        let mut removed = Removed::default();
+        for base in bases {
+            if let Some(segment) = state.segments.remove(&base) {
+                removed.segments += 1;
+                removed.bytes += segment.size();
+                if let Err(e) = segment.delete() {
+                    warn!(log = %self.name, base_offset = base, error = %e, "could not delete a segment file");
+                }
+            }
+        }
+        removed
     }
 
     /// Trims the active segment's indexes so a clean restart can trust them.

@@ -5,6 +5,7 @@
 //! and asks it for ranges of batches back.
 
 pub mod batch;
+pub mod builder;
 pub mod compression;
 mod error;
 mod flush;
@@ -125,6 +126,27 @@ impl Storage {
         };
         PartitionLog::open(
             name,
+            location,
+            config,
+            self.group_commit.clone(),
+            self.recover,
+            now_ms(),
+        )
+    }
+
+    /// Opens one of klamm's own logs (committed offsets and group state),
+    /// kept apart from topic partitions under `internal/`.
+    pub fn open_internal(
+        &self,
+        name: &str,
+        config: LogConfig,
+    ) -> Result<Arc<PartitionLog>, StorageError> {
+        let location = match &self.root {
+            Some(root) => LogLocation::Disk(root.join("internal").join(name)),
+            None => LogLocation::Memory,
+        };
+        PartitionLog::open(
+            format!("internal/{name}"),
             location,
             config,
             self.group_commit.clone(),

@@ -1,0 +1,31 @@
+//! DeleteGroups (key 42): remove groups without members, with their
+//! committed offsets.
+
+use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
+use kafka_protocol::messages::{ApiKey, DeleteGroupsRequest, DeleteGroupsResponse};
+
+use super::error_codes::group_code;
+use super::{Handler, Outcome, RequestContext};
+
+pub struct Api;
+
+impl Handler for Api {
+    const KEY: ApiKey = ApiKey::DeleteGroups;
+    const MIN_VERSION: i16 = 0;
+    const MAX_VERSION: i16 = 2;
+    type Request = DeleteGroupsRequest;
+    type Response = DeleteGroupsResponse;
+
+    async fn handle(ctx: &RequestContext<'_>, request: DeleteGroupsRequest) -> Outcome<DeleteGroupsResponse> {
+        let mut results = Vec::with_capacity(request.groups_names.len());
+        for group_id in request.groups_names {
+            let result = ctx.state.groups.delete(&group_id.0).await;
+            results.push(
+                DeletableGroupResult::default()
+                    .with_group_id(group_id)
+                    .with_error_code(group_code(result.err().as_ref())),
+            );
+        }
+        Outcome::Respond(DeleteGroupsResponse::default().with_results(results))
+    }
+}

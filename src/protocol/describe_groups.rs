@@ -1,0 +1,57 @@
+//! DescribeGroups (key 15): state, protocol and members of groups; a group
+//! that does not exist is described as Dead, as Kafka does. Member metadata
+//! and assignments are shown only while the group is Stable.
+
+use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
+use kafka_protocol::messages::{ApiKey, DescribeGroupsRequest, DescribeGroupsResponse};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
+
+pub struct Api;
+
+/// Group operations with no authorizer: READ, DELETE, DESCRIBE.
+const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
+
+impl Handler for Api {
+    const KEY: ApiKey = ApiKey::DescribeGroups;
+    const MIN_VERSION: i16 = 0;
+    const MAX_VERSION: i16 = 5;
+    type Request = DescribeGroupsRequest;
+    type Response = DescribeGroupsResponse;
+
+    async fn handle(ctx: &RequestContext<'_>, request: DescribeGroupsRequest) -> Outcome<DescribeGroupsResponse> {
+        let operations = if request.include_authorized_operations && ctx.api_version >= 3 {
+            GROUP_OPERATIONS
+        } else {
+            OPERATIONS_NOT_REQUESTED
+        };
+        let mut groups = Vec::with_capacity(request.groups.len());
+        for group_id in request.groups {
+            let description = ctx.state.groups.describe(&group_id.0).await;
+            let members = description
+                .members
+                .into_iter()
+                .map(|m| {
+                    DescribedGroupMember::default()
+                        .with_member_id(StrBytes::from_string(m.member_id))
+                        .with_group_instance_id(m.instance_id.map(StrBytes::from_string))
+                        .with_client_id(StrBytes::from_string(m.client_id))
+                        .with_client_host(StrBytes::from_string(m.client_host))
+                        .with_member_metadata(m.metadata)
+                        .with_member_assignment(m.assignment)
+                })
+                .collect();
+            groups.push(
+                DescribedGroup::default()
+                    .with_group_id(group_id)
+                    .with_group_state(StrBytes::from_static_str(description.state))
+                    .with_protocol_type(StrBytes::from_string(description.protocol_type))
+                    .with_protocol_data(StrBytes::from_string(description.protocol))
+                    .with_members(members)
+                    .with_authorized_operations(operations),
+            );
+        }
+        Outcome::Respond(DescribeGroupsResponse::default().with_groups(groups))
+    }
+}

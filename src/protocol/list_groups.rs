@@ -1,0 +1,35 @@
+//! ListGroups (key 16): every group the coordinator knows, optionally only
+//! those in some states (v4+).
+
+use kafka_protocol::messages::list_groups_response::ListedGroup;
+use kafka_protocol::messages::{ApiKey, GroupId, ListGroupsRequest, ListGroupsResponse};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Handler, Outcome, RequestContext};
+
+pub struct Api;
+
+impl Handler for Api {
+    const KEY: ApiKey = ApiKey::ListGroups;
+    const MIN_VERSION: i16 = 0;
+    const MAX_VERSION: i16 = 4;
+    type Request = ListGroupsRequest;
+    type Response = ListGroupsResponse;
+
+    async fn handle(ctx: &RequestContext<'_>, request: ListGroupsRequest) -> Outcome<ListGroupsResponse> {
+        let states: Vec<String> = request.states_filter.iter().map(|s| s.to_string()).collect();
+        let groups = ctx
+            .state
+            .groups
+            .list(&states)
+            .into_iter()
+            .map(|g| {
+                ListedGroup::default()
+                    .with_group_id(GroupId(StrBytes::from_string(g.group_id)))
+                    .with_protocol_type(StrBytes::from_string(g.protocol_type))
+                    .with_group_state(StrBytes::from_static_str(g.state))
+            })
+            .collect();
+        Outcome::Respond(ListGroupsResponse::default().with_groups(groups))
+    }
+}

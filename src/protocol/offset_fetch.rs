@@ -1,0 +1,120 @@
+//! OffsetFetch (key 9): a group's committed offsets, for the partitions asked
+//! for or (topics = null, v2+) all of them; from v8 for many groups at once.
+//! A partition without a committed offset gets offset -1 and no error.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
+    OffsetFetchResponseTopics,
+};
+use kafka_protocol::messages::{ApiKey, OffsetFetchRequest, OffsetFetchResponse, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Handler, Outcome, RequestContext};
+use crate::group::store::Committed;
+
+pub struct Api;
+
+/// (partition, committed) rows per topic, in request order or sorted.
+type Rows = Vec<(String, Vec<(i32, Option<Committed>)>)>;
+
+fn rows(committed: BTreeMap<(String, i32), Committed>, wanted: Option<Vec<(String, Vec<i32>)>>) -> Rows {
+    match wanted {
+        Some(topics) => topics
+            .into_iter()
+            .map(|(topic, partitions)| {
+                let found = partitions
+                    .into_iter()
+                    .map(|p| (p, committed.get(&(topic.clone(), p)).cloned()))
+                    .collect();
+                (topic, found)
+            })
+            .collect(),
+        None => {
+            let mut by_topic: Rows = Vec::new();
+            for ((topic, partition), c) in committed {
+                match by_topic.last_mut() {
+                    Some((t, parts)) if *t == topic => parts.push((partition, Some(c))),
+                    _ => by_topic.push((topic, vec![(partition, Some(c))])),
+                }
+            }
+            by_topic
+        }
+    }
+}
+
+/// (offset, leader epoch, metadata) as the response carries them.
+fn values(committed: Option<Committed>) -> (i64, i32, StrBytes) {
+    match committed {
+        Some(c) => (c.offset, c.leader_epoch, StrBytes::from_string(c.metadata.unwrap_or_default())),
+        None => (-1, -1, StrBytes::default()),
+    }
+}
+
+/// The response topics in either shape (v1-7 and v8+ use different types
+/// with the same fields).
+macro_rules! response_topics {
+    ($rows:expr, $topic:ident, $partition:ident) => {
+        $rows
+            .into_iter()
+            .map(|(topic, partitions)| {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|(p, c)| {
+                        let (offset, epoch, metadata) = values(c);
+                        $partition::default()
+                            .with_partition_index(p)
+                            .with_committed_offset(offset)
+                            .with_committed_leader_epoch(epoch)
+                            .with_metadata(Some(metadata))
+                    })
+                    .collect();
+                $topic::default()
+                    .with_name(TopicName(StrBytes::from_string(topic)))
+                    .with_partitions(partitions)
+            })
+            .collect()
+    };
+}
+
+/// The requested (topic, partitions), or `None` for all of them.
+macro_rules! wanted {
+    ($topics:expr) => {
+        $topics.map(|topics| {
+            topics
+                .into_iter()
+                .map(|t| (t.name.0.to_string(), t.partition_indexes))
+                .collect()
+        })
+    };
+}
+
+impl Handler for Api {
+    const KEY: ApiKey = ApiKey::OffsetFetch;
+    const MIN_VERSION: i16 = 1;
+    const MAX_VERSION: i16 = 9;
+    type Request = OffsetFetchRequest;
+    type Response = OffsetFetchResponse;
+
+    async fn handle(ctx: &RequestContext<'_>, request: OffsetFetchRequest) -> Outcome<OffsetFetchResponse> {
+        let groups = &ctx.state.groups;
+        if ctx.api_version < 8 {
+            let rows = rows(groups.committed(&request.group_id.0), wanted!(request.topics));
+            let topics = response_topics!(rows, OffsetFetchResponseTopic, OffsetFetchResponsePartition);
+            return Outcome::Respond(OffsetFetchResponse::default().with_topics(topics));
+        }
+        let results = request
+            .groups
+            .into_iter()
+            .map(|group| {
+                let rows = rows(groups.committed(&group.group_id.0), wanted!(group.topics));
+                let topics = response_topics!(rows, OffsetFetchResponseTopics, OffsetFetchResponsePartitions);
+                OffsetFetchResponseGroup::default()
+                    .with_group_id(group.group_id)
+                    .with_topics(topics)
+            })
+            .collect();
+        Outcome::Respond(OffsetFetchResponse::default().with_groups(results))
+    }
+}
