@@ -17,7 +17,7 @@ use std::future::Future;
 use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
-use tracing::debug;
+use tracing::{debug, trace};
 
 use crate::state::BrokerState;
 pub(crate) use codec::peek;
@@ -169,6 +169,7 @@ async fn run<H: Handler>(
     body: Bytes,
 ) -> Reply {
     let version = header.api_version;
+    trace!(api = ?H::KEY, version, client = ?header.client_id, bytes = body.len(), "request");
     match guard::check_request_body(H::KEY as i16, version, &body) {
         Ok(used) if used == body.len() => {}
         Ok(used) => {
