@@ -137,7 +137,19 @@ fn every_advertised_version_of_every_group_api_answers() {
     }
 
     for v in versions(&mut client, ApiKey::JoinGroup) {
-        join(&mut client, v, &format!("join-v{v}"));
+        // Every join version ends with an assignment, also through
+        // SyncGroup v0 as kafka-go (JoinGroup v1-v2) uses it.
+        let group_id = format!("join-v{v}");
+        let (member_id, generation) = join(&mut client, v, &group_id);
+        let sync = SyncGroupRequest::default()
+            .with_group_id(group(&group_id))
+            .with_generation_id(generation)
+            .with_member_id(s(&member_id))
+            .with_assignments(vec![SyncGroupRequestAssignment::default()
+                .with_member_id(s(&member_id))
+                .with_assignment(Bytes::from_static(b"yours"))]);
+        let synced = client.send(0, &sync);
+        assert_eq!((synced.error_code, &synced.assignment[..]), (0, &b"yours"[..]), "JoinGroup v{v} then SyncGroup v0");
     }
 
     for v in versions(&mut client, ApiKey::SyncGroup) {

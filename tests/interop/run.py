@@ -38,8 +38,9 @@ SEEDS = os.path.join(os.path.dirname(ROOT), "shared", "seeds", "go")
 CLIENT_TIMEOUT = 240
 
 KAFKA_GO_REASON = (
-    "Debian's kafka-go 0.2.1 speaks only the pre-0.11 message format "
-    "(Produce v2, magic 1), which Kafka 4 dropped and klamm does not accept"
+    "Debian's kafka-go 0.2.1 speaks only request versions Kafka 4 dropped "
+    "(Produce v2 with magic-1 message sets, Fetch v2, CreateTopics v0); "
+    "klamm serves Produce v3+, Fetch v4+, CreateTopics v2+"
 )
 
 # Known failures, with their reason: (client, scenario or "*").

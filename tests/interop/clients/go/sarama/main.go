@@ -1,0 +1,730 @@
+// Command sarama is klamm's interop test program for Shopify's sarama 1.22.1
+// (Debian's golang-github-shopify-sarama-dev), configured for Kafka 2.1.0.
+//
+// Usage: sarama <bootstrap host:port> <prefix>
+//
+// It prints `VERSION ...` and then one `PASS|FAIL|SKIP <scenario>` line per
+// scenario on stdout, logs to stderr, and exits 0 even when scenarios fail.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Shopify/sarama"
+)
+
+const (
+	libraryVersion   = "1.22.1" // pinned by the Debian package
+	scenarioTimeout  = 30 * time.Second
+	programBudget    = 110 * time.Second
+	settleAfterCount = 1500 * time.Millisecond // extra waiting to catch duplicates
+)
+
+var (
+	bootstrap string
+	prefix    string
+	started   = time.Now()
+)
+
+func logf(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "[sarama-test %6.2fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// skipError marks a scenario the library cannot do.
+type skipError struct{ reason string }
+
+func (e skipError) Error() string { return e.reason }
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// run runs one scenario with its own deadline and prints its result line.
+func run(name string, fn func(deadline time.Time) error) {
+	budgetLeft := programBudget - time.Since(started)
+	if budgetLeft <= 0 {
+		fmt.Printf("FAIL %s: not run, program time budget (%v) used up\n", name, programBudget)
+		return
+	}
+	timeout := scenarioTimeout
+	if budgetLeft < timeout {
+		timeout = budgetLeft
+	}
+	deadline := time.Now().Add(timeout)
+	logf("=== %s", name)
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("panic: %v", r)
+			}
+		}()
+		done <- fn(deadline)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(timeout + 2*time.Second):
+		err = fmt.Errorf("scenario did not finish within %v", timeout)
+	}
+	switch e := err.(type) {
+	case nil:
+		fmt.Printf("PASS %s\n", name)
+	case skipError:
+		fmt.Printf("SKIP %s: %s\n", name, oneLine(e.reason))
+	default:
+		fmt.Printf("FAIL %s: %s\n", name, oneLine(err.Error()))
+	}
+	logf("--- %s done: %v", name, err)
+}
+
+// ---------------------------------------------------------------- helpers
+
+func newConfig() *sarama.Config {
+	c := sarama.NewConfig()
+	c.Version = sarama.V2_1_0_0 // the default speaks Kafka 0.8 formats
+	c.ClientID = "klamm-interop-sarama"
+	c.Net.DialTimeout = 5 * time.Second
+	c.Net.ReadTimeout = 10 * time.Second
+	c.Net.WriteTimeout = 10 * time.Second
+	c.Metadata.Retry.Max = 5
+	c.Metadata.Retry.Backoff = 200 * time.Millisecond
+	c.Admin.Timeout = 10 * time.Second
+
+	c.Producer.Idempotent = false
+	c.Producer.RequiredAcks = sarama.WaitForAll
+	c.Producer.Return.Successes = true
+	c.Producer.Return.Errors = true
+	c.Producer.Partitioner = sarama.NewHashPartitioner
+	c.Producer.Flush.Frequency = 5 * time.Millisecond
+
+	c.Consumer.Return.Errors = true
+	c.Consumer.Offsets.Initial = sarama.OffsetOldest
+	// With the default Retention of 0, sarama 1.22 commits with OffsetCommit
+	// v1, which Kafka 4 removed (KIP-896) and klamm does not serve (it closes
+	// the connection, and the commit is lost with only an error on Errors()).
+	// A retention time makes it use v2.
+	c.Consumer.Offsets.Retention = 7 * 24 * time.Hour
+	c.Consumer.MaxWaitTime = 250 * time.Millisecond
+	c.Consumer.Group.Session.Timeout = 6 * time.Second
+	c.Consumer.Group.Heartbeat.Interval = 500 * time.Millisecond
+	c.Consumer.Group.Rebalance.Timeout = 10 * time.Second
+	c.Consumer.Group.Rebalance.Retry.Backoff = 250 * time.Millisecond
+	return c
+}
+
+type record struct {
+	key, value string
+	headers    []sarama.RecordHeader
+}
+
+func keyed(from, to int) []record {
+	var out []record
+	for i := from; i < to; i++ {
+		out = append(out, record{key: fmt.Sprintf("k%d", i), value: fmt.Sprintf("v%d", i)})
+	}
+	return out
+}
+
+// produce sends records to topic with an async producer and waits for every
+// acknowledgement. It returns the partition each record landed in, in order.
+func produce(topic string, recs []record, conf *sarama.Config, deadline time.Time) ([]int32, error) {
+	if conf == nil {
+		conf = newConfig()
+	}
+	p, err := sarama.NewAsyncProducer([]string{bootstrap}, conf)
+	if err != nil {
+		return nil, fmt.Errorf("NewAsyncProducer: %v", err)
+	}
+	stop := make(chan struct{})
+	inputDone := make(chan struct{})
+	go func() {
+		defer close(inputDone)
+		for i, r := range recs {
+			select {
+			case p.Input() <- &sarama.ProducerMessage{
+				Topic:    topic,
+				Key:      sarama.StringEncoder(r.key),
+				Value:    sarama.StringEncoder(r.value),
+				Headers:  r.headers,
+				Metadata: i,
+			}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	defer func() {
+		// Stop feeding before closing: a send on the closed input panics.
+		close(stop)
+		<-inputDone
+		p.AsyncClose()
+		go func() {
+			for range p.Successes() {
+			}
+		}()
+		closed := make(chan struct{})
+		go func() {
+			for range p.Errors() {
+			}
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			logf("producer did not shut down within 5s")
+		}
+	}()
+	parts := make([]int32, len(recs))
+	seen := make([]bool, len(recs))
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for n := 0; n < len(recs); n++ {
+		select {
+		case m := <-p.Successes():
+			i := m.Metadata.(int)
+			if seen[i] {
+				return nil, fmt.Errorf("record #%d acknowledged twice", i)
+			}
+			seen[i] = true
+			parts[i] = m.Partition
+		case e := <-p.Errors():
+			return nil, fmt.Errorf("record #%v failed: %v", e.Msg.Metadata, e.Err)
+		case <-timer.C:
+			return nil, fmt.Errorf("only %d of %d records acknowledged before the deadline", n, len(recs))
+		}
+	}
+	return parts, nil
+}
+
+// member is one consumer group member consuming one topic in the background.
+type member struct {
+	name   string
+	topic  string
+	cg     sarama.ConsumerGroup
+	cancel context.CancelFunc
+	done   chan struct{}
+	msgs   chan *sarama.ConsumerMessage
+
+	mu       sync.Mutex
+	claims   []int32 // partitions of the current session, nil between sessions
+	sessions int
+	errs     []error
+}
+
+func (m *member) Setup(s sarama.ConsumerGroupSession) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims = append([]int32{}, s.Claims()[m.topic]...)
+	sort.Slice(m.claims, func(i, j int) bool { return m.claims[i] < m.claims[j] })
+	m.sessions++
+	logf("%s: session %d (generation %d) claims %v", m.name, m.sessions, s.GenerationID(), m.claims)
+	return nil
+}
+
+func (m *member) Cleanup(s sarama.ConsumerGroupSession) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims = nil
+	logf("%s: session ends", m.name)
+	return nil
+}
+
+func (m *member) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+	for msg := range c.Messages() {
+		m.msgs <- msg
+		s.MarkMessage(msg, "")
+	}
+	return nil
+}
+
+func (m *member) currentClaims() []int32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]int32{}, m.claims...)
+}
+
+func (m *member) firstError() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.errs) > 0 {
+		return m.errs[0]
+	}
+	return nil
+}
+
+func startMember(name, group, topic string, conf *sarama.Config) (*member, error) {
+	if conf == nil {
+		conf = newConfig()
+	}
+	cg, err := sarama.NewConsumerGroup([]string{bootstrap}, group, conf)
+	if err != nil {
+		return nil, fmt.Errorf("NewConsumerGroup: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &member{
+		name: name, topic: topic, cg: cg, cancel: cancel,
+		done: make(chan struct{}), msgs: make(chan *sarama.ConsumerMessage, 10000),
+	}
+	go func() {
+		for err := range cg.Errors() {
+			logf("%s: consumer group error: %v", name, err)
+			m.mu.Lock()
+			m.errs = append(m.errs, err)
+			m.mu.Unlock()
+		}
+	}()
+	go func() {
+		defer close(m.done)
+		for ctx.Err() == nil {
+			if err := cg.Consume(ctx, []string{topic}, m); err != nil {
+				logf("%s: Consume: %v", name, err)
+				m.mu.Lock()
+				m.errs = append(m.errs, err)
+				m.mu.Unlock()
+				select {
+				case <-ctx.Done():
+				case <-time.After(250 * time.Millisecond):
+				}
+			}
+		}
+	}()
+	return m, nil
+}
+
+// stop ends the member's session, which commits its marked offsets
+// synchronously (sarama 1.22 has no explicit commit call: the offset manager
+// flushes when the session is released), then leaves the group.
+func (m *member) stop(deadline time.Time) error {
+	m.cancel()
+	select {
+	case <-m.done:
+	case <-time.After(time.Until(deadline)):
+		return fmt.Errorf("%s: session did not end before the deadline", m.name)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- m.cg.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			return fmt.Errorf("%s: Close: %v", m.name, err)
+		}
+		return nil
+	case <-time.After(time.Until(deadline)):
+		return fmt.Errorf("%s: Close did not return before the deadline", m.name)
+	}
+}
+
+// collect takes messages from members until want arrived in total (then
+// waits settleAfterCount more to catch duplicates) or the deadline passes.
+func collect(ms []*member, got [][]*sarama.ConsumerMessage, want int, deadline time.Time) error {
+	total := func() int {
+		n := 0
+		for _, g := range got {
+			n += len(g)
+		}
+		return n
+	}
+	var settleEnd time.Time
+	for {
+		now := time.Now()
+		if !settleEnd.IsZero() && now.After(settleEnd) {
+			return nil
+		}
+		if now.After(deadline) {
+			if total() >= want {
+				return nil
+			}
+			for _, m := range ms {
+				if err := m.firstError(); err != nil {
+					return fmt.Errorf("received %d of %d records before the deadline; %s: %v", total(), want, m.name, err)
+				}
+			}
+			return fmt.Errorf("received %d of %d records before the deadline", total(), want)
+		}
+		progressed := false
+		for i, m := range ms {
+			select {
+			case msg := <-m.msgs:
+				got[i] = append(got[i], msg)
+				progressed = true
+			default:
+			}
+		}
+		if !progressed {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if settleEnd.IsZero() && total() >= want {
+			settleEnd = time.Now().Add(settleAfterCount)
+			if settleEnd.After(deadline) {
+				settleEnd = deadline
+			}
+		}
+	}
+}
+
+// checkExactly checks that msgs hold exactly the records in want, each once,
+// with matching values.
+func checkExactly(msgs []*sarama.ConsumerMessage, want []record) error {
+	wantVal := map[string]string{}
+	for _, r := range want {
+		wantVal[r.key] = r.value
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		k := string(m.Key)
+		v, ok := wantVal[k]
+		if !ok {
+			return fmt.Errorf("unexpected record key=%q at %s[%d]@%d", k, m.Topic, m.Partition, m.Offset)
+		}
+		if seen[k] {
+			return fmt.Errorf("record %q received twice (second at %s[%d]@%d)", k, m.Topic, m.Partition, m.Offset)
+		}
+		seen[k] = true
+		if string(m.Value) != v {
+			return fmt.Errorf("record %q has value %q, want %q", k, m.Value, v)
+		}
+	}
+	if len(seen) != len(want) {
+		return fmt.Errorf("received %d distinct records of %d", len(seen), len(want))
+	}
+	return nil
+}
+
+func createTopic(topic string, partitions int32) error {
+	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClusterAdmin: %v", err)
+	}
+	defer admin.Close()
+	if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 1}, false); err != nil {
+		return fmt.Errorf("CreateTopic: %v", err)
+	}
+	md, err := admin.DescribeTopics([]string{topic})
+	if err != nil {
+		return fmt.Errorf("DescribeTopics: %v", err)
+	}
+	if len(md) != 1 || md[0].Name != topic {
+		return fmt.Errorf("DescribeTopics returned %d topics", len(md))
+	}
+	if md[0].Err != sarama.ErrNoError {
+		return fmt.Errorf("metadata for %s: %v", topic, md[0].Err)
+	}
+	if int32(len(md[0].Partitions)) != partitions {
+		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(md[0].Partitions), topic, partitions)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------- scenarios
+
+// groupMember is kept running between group-consume and commit-resume.
+var groupMember *member
+
+// keyedPartitions is where produce-keyed's acknowledgements put each key.
+var keyedPartitions map[string]int32
+
+func produceAutoTopic(deadline time.Time) error {
+	_, err := produce(prefix+"-auto", keyed(0, 100), nil, deadline)
+	return err
+}
+
+func createTopicScenario(deadline time.Time) error {
+	return createTopic(prefix+"-three", 3)
+}
+
+func produceKeyed(deadline time.Time) error {
+	recs := keyed(0, 300)
+	parts, err := produce(prefix+"-three", recs, nil, deadline)
+	if err != nil {
+		return err
+	}
+	byKey := map[string]int32{}
+	used := map[int32]bool{}
+	for i, r := range recs {
+		if p, ok := byKey[r.key]; ok && p != parts[i] {
+			return fmt.Errorf("key %s went to partitions %d and %d", r.key, p, parts[i])
+		}
+		byKey[r.key] = parts[i]
+		used[parts[i]] = true
+	}
+	if len(used) != 3 {
+		return fmt.Errorf("records used %d partitions, want 3: %v", len(used), used)
+	}
+	keyedPartitions = byKey
+	return nil
+}
+
+// checkPartitions checks that records were read from the partition their
+// acknowledgement named.
+func checkPartitions(msgs []*sarama.ConsumerMessage) error {
+	for _, m := range msgs {
+		if p, ok := keyedPartitions[string(m.Key)]; ok && p != m.Partition {
+			return fmt.Errorf("record %s read from partition %d, its acknowledgement said %d", m.Key, m.Partition, p)
+		}
+	}
+	return nil
+}
+
+func groupConsume(deadline time.Time) error {
+	conf := newConfig()
+	// Commit only when the session ends (commit-resume), not in the background.
+	conf.Consumer.Offsets.CommitInterval = time.Hour
+	m, err := startMember("group", prefix+"-group", prefix+"-three", conf)
+	if err != nil {
+		return err
+	}
+	groupMember = m
+	got := make([][]*sarama.ConsumerMessage, 1)
+	if err := collect([]*member{m}, got, 300, deadline); err != nil {
+		return err
+	}
+	if err := checkExactly(got[0], keyed(0, 300)); err != nil {
+		return err
+	}
+	return checkPartitions(got[0])
+}
+
+func commitResume(deadline time.Time) error {
+	m := groupMember
+	groupMember = nil
+	if m == nil {
+		return fmt.Errorf("no consumer left by group-consume")
+	}
+	if err := m.stop(deadline); err != nil {
+		return err
+	}
+	// What did the close-time commit store?
+	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClusterAdmin: %v", err)
+	}
+	topic := prefix + "-three"
+	resp, err := admin.ListConsumerGroupOffsets(prefix+"-group", map[string][]int32{topic: {0, 1, 2}})
+	admin.Close()
+	if err != nil {
+		return fmt.Errorf("ListConsumerGroupOffsets: %v", err)
+	}
+	var sum int64
+	var offsets []string
+	for p := int32(0); p < 3; p++ {
+		b := resp.GetBlock(topic, p)
+		if b == nil {
+			return fmt.Errorf("no committed offset for %s[%d]", topic, p)
+		}
+		if b.Err != sarama.ErrNoError {
+			return fmt.Errorf("committed offset of %s[%d]: %v", topic, p, b.Err)
+		}
+		sum += b.Offset
+		offsets = append(offsets, fmt.Sprintf("%d@%d", p, b.Offset))
+	}
+	logf("committed %v", offsets)
+	if sum != 300 {
+		return fmt.Errorf("committed offsets %v add up to %d, want 300", offsets, sum)
+	}
+
+	more := keyed(300, 350)
+	if _, err := produce(topic, more, nil, deadline); err != nil {
+		return fmt.Errorf("producing 50 more: %v", err)
+	}
+	m2, err := startMember("resume", prefix+"-group", topic, nil)
+	if err != nil {
+		return err
+	}
+	defer m2.stop(deadline.Add(5 * time.Second))
+	got := make([][]*sarama.ConsumerMessage, 1)
+	if err := collect([]*member{m2}, got, 50, deadline); err != nil {
+		return err
+	}
+	return checkExactly(got[0], more)
+}
+
+func headers(deadline time.Time) error {
+	topic := prefix + "-headers"
+	want := []sarama.RecordHeader{{Key: []byte("h1"), Value: []byte("v1")}, {Key: []byte("h2"), Value: []byte{0x00, 0x01}}}
+	if _, err := produce(topic, []record{{key: "hk", value: "hv", headers: want}}, nil, deadline); err != nil {
+		return err
+	}
+	m, err := startMember("headers", prefix+"-headers-group", topic, nil)
+	if err != nil {
+		return err
+	}
+	defer m.stop(deadline.Add(5 * time.Second))
+	got := make([][]*sarama.ConsumerMessage, 1)
+	if err := collect([]*member{m}, got, 1, deadline); err != nil {
+		return err
+	}
+	if len(got[0]) != 1 {
+		return fmt.Errorf("received %d records, want 1", len(got[0]))
+	}
+	msg := got[0][0]
+	if string(msg.Key) != "hk" || string(msg.Value) != "hv" {
+		return fmt.Errorf("record is %q=%q, want hk=hv", msg.Key, msg.Value)
+	}
+	var have []string
+	for _, h := range msg.Headers {
+		have = append(have, fmt.Sprintf("%q=%q", h.Key, h.Value))
+	}
+	if len(msg.Headers) != len(want) {
+		return fmt.Errorf("received headers %v, want h1=v1 h2=\\x00\\x01", have)
+	}
+	for i := range want {
+		if !bytes.Equal(msg.Headers[i].Key, want[i].Key) || !bytes.Equal(msg.Headers[i].Value, want[i].Value) {
+			return fmt.Errorf("received headers %v, want h1=v1 h2=\\x00\\x01", have)
+		}
+	}
+	return nil
+}
+
+func compression(codec string, cc sarama.CompressionCodec) func(deadline time.Time) error {
+	return func(deadline time.Time) error {
+		topic := prefix + "-" + codec
+		var recs []record
+		for i := 0; i < 50; i++ {
+			// Repetitive values so that the codec has something to do.
+			recs = append(recs, record{
+				key:   fmt.Sprintf("k%d", i),
+				value: fmt.Sprintf("v%d-%s", i, strings.Repeat(codec, 40)),
+			})
+		}
+		conf := newConfig()
+		conf.Producer.Compression = cc
+		// Batch the 50 records together.
+		conf.Producer.Flush.Frequency = 100 * time.Millisecond
+		conf.Producer.Flush.Messages = 50
+		if err := conf.Validate(); err != nil {
+			return skipError{fmt.Sprintf("sarama refuses %s: %v", codec, err)}
+		}
+		if _, err := produce(topic, recs, conf, deadline); err != nil {
+			if cc == sarama.CompressionZSTD && strings.Contains(err.Error(), sarama.ErrUnsupportedCompressionType.Error()) {
+				// sarama 1.22 has zstd codecs but sends them in Produce v3 (and
+				// fetches with Fetch v4); Kafka >= 2.1 takes zstd only in
+				// Produce v7+ / Fetch v10+ and answers UNSUPPORTED_COMPRESSION_TYPE.
+				return skipError{"sarama 1.22.1 sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: " + err.Error()}
+			}
+			return err
+		}
+		m, err := startMember(codec, prefix+"-"+codec+"-group", topic, nil)
+		if err != nil {
+			return err
+		}
+		defer m.stop(deadline.Add(5 * time.Second))
+		got := make([][]*sarama.ConsumerMessage, 1)
+		if err := collect([]*member{m}, got, len(recs), deadline); err != nil {
+			return err
+		}
+		if len(got[0]) != len(recs) {
+			return fmt.Errorf("received %d records, want %d", len(got[0]), len(recs))
+		}
+		for i, msg := range got[0] { // one partition: order is kept
+			if string(msg.Key) != recs[i].key || string(msg.Value) != recs[i].value {
+				return fmt.Errorf("record #%d is %q=%q, want %q=%q", i, msg.Key, msg.Value, recs[i].key, recs[i].value)
+			}
+		}
+		return nil
+	}
+}
+
+func groupTakeover(deadline time.Time) error {
+	topic := prefix + "-four"
+	group := prefix + "-takeover"
+	if err := createTopic(topic, 4); err != nil {
+		return err
+	}
+	a, err := startMember("A", group, topic, nil)
+	if err != nil {
+		return err
+	}
+	defer a.stop(deadline.Add(5 * time.Second))
+	for len(a.currentClaims()) != 4 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("consumer A alone has partitions %v, want all 4 (error: %v)", a.currentClaims(), a.firstError())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, err := startMember("B", group, topic, nil)
+	if err != nil {
+		return err
+	}
+	defer b.stop(deadline.Add(5 * time.Second))
+	balanced := func() bool {
+		pa, pb := a.currentClaims(), b.currentClaims()
+		if len(pa) != 2 || len(pb) != 2 {
+			return false
+		}
+		seen := map[int32]bool{}
+		for _, p := range append(pa, pb...) {
+			seen[p] = true
+		}
+		return len(seen) == 4
+	}
+	for !balanced() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after B joined: A holds %v, B holds %v; want 2 each, disjoint (errors: %v / %v)",
+				a.currentClaims(), b.currentClaims(), a.firstError(), b.firstError())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	logf("A holds %v, B holds %v", a.currentClaims(), b.currentClaims())
+
+	recs := keyed(0, 40)
+	if _, err := produce(topic, recs, nil, deadline); err != nil {
+		return fmt.Errorf("producing 40: %v", err)
+	}
+	got := make([][]*sarama.ConsumerMessage, 2)
+	if err := collect([]*member{a, b}, got, 40, deadline); err != nil {
+		return err
+	}
+	if !balanced() {
+		return fmt.Errorf("assignment changed while consuming: A holds %v, B holds %v", a.currentClaims(), b.currentClaims())
+	}
+	for i, m := range []*member{a, b} {
+		mine := map[int32]bool{}
+		for _, p := range m.currentClaims() {
+			mine[p] = true
+		}
+		for _, msg := range got[i] {
+			if !mine[msg.Partition] {
+				return fmt.Errorf("consumer %s received a record of partition %d, not one of its own", m.name, msg.Partition)
+			}
+		}
+	}
+	logf("A received %d, B received %d", len(got[0]), len(got[1]))
+	return checkExactly(append(append([]*sarama.ConsumerMessage{}, got[0]...), got[1]...), recs)
+}
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: sarama <bootstrap host:port> <prefix>")
+		os.Exit(2)
+	}
+	bootstrap, prefix = os.Args[1], os.Args[2]
+	sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
+	fmt.Printf("VERSION sarama %s\n", libraryVersion)
+
+	run("produce-auto-topic", produceAutoTopic)
+	run("create-topic", createTopicScenario)
+	run("produce-keyed", produceKeyed)
+	run("group-consume", groupConsume)
+	run("commit-resume", commitResume)
+	run("headers", headers)
+	run("compression-gzip", compression("gzip", sarama.CompressionGZIP))
+	run("compression-snappy", compression("snappy", sarama.CompressionSnappy))
+	run("compression-lz4", compression("lz4", sarama.CompressionLZ4))
+	run("compression-zstd", compression("zstd", sarama.CompressionZSTD))
+	run("group-takeover", groupTakeover)
+	logf("done in %.1fs", time.Since(started).Seconds())
+	os.Exit(0)
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""Interop scenarios for klamm driven by kafka-python (pure-Python client).
+
+Usage: python3 kafka_python.py <bootstrap host:port> <prefix>
+
+Prints `VERSION <kafka-python version>` and then one PASS/FAIL/SKIP line per
+scenario on stdout; everything else goes to stderr. kafka-python 3.x turns
+idempotence on by default, so producers pass enable_idempotence=False (klamm has
+no InitProducerId yet). snappy/lz4/zstd need the optional python-snappy, lz4 and
+zstandard packages (see requirements.txt); a codec whose package is missing is
+reported as SKIP. Every wait is bounded: a scenario gets at most 30 s and the
+program at most ~2 minutes; a watchdog reports a hung scenario and exits.
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+
+import kafka
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import codec
+
+SCENARIO_SECONDS = 30.0
+PROGRAM_SECONDS = 110.0
+SETTLE_SECONDS = 1.5  # extra polling after the expected count, to catch duplicates
+
+log = logging.getLogger("kafka_python")
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- harness
+
+_out_lock = threading.Lock()
+_started = time.monotonic()
+_current = {"name": None, "deadline": None, "done": False}
+
+
+def emit(line):
+    with _out_lock:
+        if _current["done"]:
+            return
+        sys.stdout.write(line.replace("\n", " ") + "\n")
+        sys.stdout.flush()
+
+
+def left(deadline):
+    return max(0.0, deadline - time.monotonic())
+
+
+def left_ms(deadline):
+    return max(1, int(left(deadline) * 1000))
+
+
+def watchdog(names):
+    """Ends the program if a scenario overruns its deadline by a grace period
+    (a library call that never returns); reports what was not run."""
+    while True:
+        time.sleep(0.5)
+        name, deadline = _current["name"], _current["deadline"]
+        if name is None or deadline is None:
+            continue
+        if time.monotonic() > deadline + 5.0:
+            with _out_lock:
+                out = [f"FAIL {name}: hung past its {SCENARIO_SECONDS:.0f}s deadline (library call did not return)"]
+                out += [f"FAIL {n}: not run, an earlier scenario hung" for n in names[names.index(name) + 1:]]
+                sys.stdout.write("\n".join(out) + "\n")
+                sys.stdout.flush()
+                _current["done"] = True
+            os._exit(0)
+
+
+def run_scenarios(scenarios):
+    names = [n for n, _ in scenarios]
+    threading.Thread(target=watchdog, args=(names,), daemon=True).start()
+    for name, fn in scenarios:
+        remaining = PROGRAM_SECONDS - (time.monotonic() - _started)
+        if remaining < 2.0:
+            emit(f"FAIL {name}: not run, program time budget exhausted")
+            continue
+        deadline = time.monotonic() + min(SCENARIO_SECONDS, remaining)
+        _current.update(name=name, deadline=deadline)
+        t0 = time.monotonic()
+        try:
+            fn(deadline)
+            if time.monotonic() > deadline:
+                raise Fail("finished after its deadline")
+            emit(f"PASS {name}")
+        except Skip as e:
+            emit(f"SKIP {name}: {e}")
+        except Exception as e:  # noqa: BLE001 - any error is a scenario failure
+            log.exception("scenario %s failed", name)
+            reason = str(e) if isinstance(e, Fail) else f"{type(e).__name__}: {e}"
+            emit(f"FAIL {name}: {reason}")
+        finally:
+            _current.update(name=None, deadline=None)
+            log.info("scenario %s took %.1fs", name, time.monotonic() - t0)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+CODEC_PACKAGE = {"gzip": (codec.has_gzip, "stdlib"),
+                 "snappy": (codec.has_snappy, "python-snappy"),
+                 "lz4": (codec.has_lz4, "lz4"),
+                 "zstd": (codec.has_zstd, "zstandard")}
+
+
+class Client:
+    def __init__(self, bootstrap, prefix):
+        self.bootstrap = bootstrap
+        self.prefix = prefix
+        self.part_of = {}  # key -> partition reported when producing to <prefix>-three
+        self.group_consumer = None  # consumer of group-consume, reused by commit-resume
+
+    # Constructors bootstrap synchronously, so each gets the scenario's deadline.
+
+    def producer(self, deadline, **extra):
+        conf = dict(bootstrap_servers=self.bootstrap, enable_idempotence=False, acks="all",
+                    linger_ms=5, max_block_ms=20000, request_timeout_ms=15000,
+                    bootstrap_timeout_ms=left_ms(deadline))
+        conf.update(extra)
+        return KafkaProducer(**conf)
+
+    def consumer(self, group, deadline, **extra):
+        conf = dict(bootstrap_servers=self.bootstrap, group_id=group, auto_offset_reset="earliest",
+                    enable_auto_commit=False, heartbeat_interval_ms=1000, session_timeout_ms=10000,
+                    request_timeout_ms=15000, bootstrap_timeout_ms=left_ms(deadline))
+        conf.update(extra)
+        return KafkaConsumer(**conf)
+
+    def admin(self, deadline):
+        return KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=15000,
+                                bootstrap_timeout_ms=left_ms(deadline))
+
+    # -- produce / consume primitives
+
+    def produce(self, topic, records, deadline, producer=None, headers=None):
+        """Produces (key, value) str pairs; returns RecordMetadata per record, in order."""
+        p = producer or self.producer(deadline)
+        try:
+            futures = [p.send(topic, key=k.encode(), value=v.encode(), headers=headers) for k, v in records]
+            p.flush(timeout=left(deadline))
+            unacked = [f for f in futures if not f.is_done]
+            failed = [f for f in futures if f.failed()]
+            if failed:
+                raise Fail(f"{len(failed)} of {len(records)} records failed, first: {failed[0].exception!r}")
+            if unacked:
+                raise Fail(f"{len(unacked)} of {len(records)} records not acknowledged before the deadline")
+            return [f.value for f in futures]
+        finally:
+            if producer is None:
+                p.close(timeout=max(1.0, left(deadline)))
+
+    @staticmethod
+    def poll_until(consumer, expected, deadline, settle=SETTLE_SECONDS):
+        """Polls until `expected` records arrived, then `settle` seconds more."""
+        got, settle_until = [], None
+        while time.monotonic() < deadline and (settle_until is None or time.monotonic() < settle_until):
+            batches = consumer.poll(timeout_ms=min(500, left_ms(deadline)))
+            for recs in batches.values():
+                got.extend(recs)
+            if len(got) >= expected and settle_until is None:
+                settle_until = min(deadline, time.monotonic() + settle)
+        return got
+
+    def read_topic(self, topic, expected, deadline):
+        """Reads a topic from the beginning by manual assignment (no group)."""
+        c = self.consumer(None, deadline)
+        try:
+            parts = None
+            while not parts and time.monotonic() < deadline:
+                parts = c.partitions_for_topic(topic)
+            if not parts:
+                raise Fail(f"no partitions in metadata for {topic}")
+            tps = [TopicPartition(topic, p) for p in sorted(parts)]
+            c.assign(tps)
+            c.seek_to_beginning(*tps)
+            return self.poll_until(c, expected, deadline)
+        finally:
+            c.close(timeout_ms=1000)
+
+    @staticmethod
+    def check_exactly(msgs, expected_keys, what):
+        keys = [m.key.decode() for m in msgs]
+        dup = {k for k in keys if keys.count(k) > 1}
+        if dup:
+            raise Fail(f"{what}: duplicates, e.g. {sorted(dup)[:3]} ({len(keys)} records)")
+        missing, extra = set(expected_keys) - set(keys), set(keys) - set(expected_keys)
+        if missing or extra:
+            raise Fail(f"{what}: got {len(keys)} records; missing {len(missing)} (e.g. {sorted(missing)[:3]}), "
+                       f"unexpected {len(extra)} (e.g. {sorted(extra)[:3]})")
+        for m in msgs:
+            k, v = m.key.decode(), m.value.decode()
+            if v != "v" + k[1:]:
+                raise Fail(f"{what}: key {k} has value {v!r}")
+
+    def topic_partitions(self, admin, topic):
+        (t,) = admin.describe_topics([topic])
+        if t.get("error_code"):
+            raise Fail(f"describe {topic}: error code {t['error_code']}")
+        return len(t["partitions"])
+
+    # -- scenarios
+
+    def produce_auto_topic(self, deadline):
+        metas = self.produce(f"{self.prefix}-auto", [(f"k{i}", f"v{i}") for i in range(100)], deadline)
+        bad = [m for m in metas if m.offset is None or m.offset < 0]
+        if bad:
+            raise Fail(f"{len(bad)} acks without an offset")
+
+    def create_topic(self, deadline):
+        topic = f"{self.prefix}-three"
+        a = self.admin(deadline)
+        try:
+            a.create_topics({topic: {"num_partitions": 3, "replication_factor": 1}},
+                            timeout_ms=left_ms(deadline), wait_for_metadata=True)
+            n = self.topic_partitions(a, topic)
+            if n != 3:
+                raise Fail(f"describe shows {n} partitions, expected 3")
+        finally:
+            a.close()
+
+    def produce_keyed(self, deadline):
+        recs = [(f"k{i}", f"v{i}") for i in range(300)]
+        metas = self.produce(f"{self.prefix}-three", recs, deadline)
+        for (k, _), m in zip(recs, metas):
+            if self.part_of.setdefault(k, m.partition) != m.partition:
+                raise Fail(f"key {k} went to partitions {self.part_of[k]} and {m.partition}")
+        used = sorted(set(self.part_of.values()))
+        if used != [0, 1, 2]:
+            raise Fail(f"records landed only in partitions {used}")
+
+    def group_consume(self, deadline):
+        c = self.consumer(f"{self.prefix}-group", deadline)
+        self.group_consumer = c
+        c.subscribe([f"{self.prefix}-three"])
+        msgs = self.poll_until(c, 300, deadline)
+        self.check_exactly(msgs, [f"k{i}" for i in range(300)], "group consumer")
+        for m in msgs:
+            want = self.part_of.get(m.key.decode())
+            if want is not None and want != m.partition:
+                raise Fail(f"key {m.key.decode()} produced to partition {want} but fetched from {m.partition}")
+
+    def commit_resume(self, deadline):
+        c, self.group_consumer = self.group_consumer, None
+        if c is None:
+            raise Fail("no consumer from group-consume")
+        try:
+            c.commit(timeout_ms=left_ms(deadline))
+            committed = {tp.partition: c.committed(tp, timeout_ms=left_ms(deadline)) for tp in c.assignment()}
+            if sum(o or 0 for o in committed.values()) != 300:
+                raise Fail(f"committed offsets {committed} do not sum to 300")
+        finally:
+            c.close(timeout_ms=min(5000, left_ms(deadline)))
+        recs = [(f"k{i}", f"v{i}") for i in range(300, 350)]
+        self.produce(f"{self.prefix}-three", recs, deadline)
+        c2 = self.consumer(f"{self.prefix}-group", deadline)
+        try:
+            c2.subscribe([f"{self.prefix}-three"])
+            msgs = self.poll_until(c2, 50, deadline)
+            self.check_exactly(msgs, [k for k, _ in recs], "resumed consumer")
+        finally:
+            c2.close(timeout_ms=min(5000, left_ms(deadline)))
+
+    def headers(self, deadline):
+        topic = f"{self.prefix}-headers"
+        want = [("h1", b"v1"), ("h2", b"\x00\x01")]
+        self.produce(topic, [("hk", "hv")], deadline, headers=want)
+        msgs = self.read_topic(topic, 1, deadline)
+        if len(msgs) != 1:
+            raise Fail(f"consumed {len(msgs)} records, expected 1")
+        got = [(k, bytes(v)) for k, v in msgs[0].headers]
+        if got != want:
+            raise Fail(f"headers {got!r}, expected {want!r}")
+
+    def compression(self, name):
+        def scenario(deadline):
+            available, package = CODEC_PACKAGE[name]
+            if not available():
+                raise Skip(f"kafka-python needs the optional '{package}' package for {name}, not installed")
+            topic = f"{self.prefix}-{name}"
+            recs = [(f"k{i}", f"v{i}" + "x" * 100) for i in range(50)]
+            p = self.producer(deadline, compression_type=name)
+            try:
+                self.produce(topic, recs, deadline, producer=p)
+            finally:
+                p.close(timeout=max(1.0, left(deadline)))
+            msgs = self.read_topic(topic, 50, deadline)
+            got = [(m.key.decode(), m.value.decode()) for m in msgs]
+            if got != recs:
+                raise Fail(f"read back {len(got)} records, not equal to the 50 produced")
+        return scenario
+
+    def group_takeover(self, deadline):
+        topic, group = f"{self.prefix}-four", f"{self.prefix}-takeover"
+        a = self.admin(deadline)
+        try:
+            a.create_topics({topic: {"num_partitions": 4, "replication_factor": 1}},
+                            timeout_ms=left_ms(deadline), wait_for_metadata=True)
+        finally:
+            a.close()
+
+        def parts(c):
+            return {tp.partition for tp in c.assignment()}
+
+        ca, cb = self.consumer(group, deadline), None
+        try:
+            ca.subscribe([topic])
+            while len(parts(ca)) != 4:
+                if time.monotonic() >= deadline:
+                    raise Fail(f"consumer A alone got {sorted(parts(ca))}, expected 4 partitions")
+                ca.poll(timeout_ms=200)
+            cb = self.consumer(group, deadline)
+            cb.subscribe([topic])
+            while True:
+                pa, pb = parts(ca), parts(cb)
+                if len(pa) == 2 and len(pb) == 2 and not pa & pb:
+                    break
+                if time.monotonic() >= deadline:
+                    raise Fail(f"after B joined: A holds {sorted(pa)}, B holds {sorted(pb)}")
+                ca.poll(timeout_ms=100)
+                cb.poll(timeout_ms=100)
+            log.info("takeover: A=%s B=%s", sorted(pa), sorted(pb))
+            recs = [(f"k{i}", f"v{i}") for i in range(40)]
+            self.produce(topic, recs, deadline)
+            got = {"A": [], "B": []}
+            settle_until = None
+            while time.monotonic() < deadline and (settle_until is None or time.monotonic() < settle_until):
+                for label, c in (("A", ca), ("B", cb)):
+                    for batch in c.poll(timeout_ms=100).values():
+                        got[label].extend(batch)
+                if len(got["A"]) + len(got["B"]) >= 40 and settle_until is None:
+                    settle_until = time.monotonic() + SETTLE_SECONDS
+            for label, own in (("A", pa), ("B", pb)):
+                stray = [m.partition for m in got[label] if m.partition not in own]
+                if stray:
+                    raise Fail(f"consumer {label} got records from partitions {sorted(set(stray))} it does not own")
+            if parts(ca) != pa or parts(cb) != pb:
+                raise Fail(f"assignment changed while consuming: A {sorted(parts(ca))}, B {sorted(parts(cb))}")
+            self.check_exactly(got["A"] + got["B"], [k for k, _ in recs],
+                               f"A ({len(got['A'])}) + B ({len(got['B'])})")
+        finally:
+            ca.close(timeout_ms=3000)
+            if cb is not None:
+                cb.close(timeout_ms=3000)
+
+
+def main():
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log.setLevel(logging.INFO)
+    if len(sys.argv) != 3:
+        sys.stderr.write(__doc__)
+        return 2
+    bootstrap, prefix = sys.argv[1], sys.argv[2]
+    emit(f"VERSION {kafka.__version__}")
+    c = Client(bootstrap, prefix)
+    run_scenarios([
+        ("produce-auto-topic", c.produce_auto_topic),
+        ("create-topic", c.create_topic),
+        ("produce-keyed", c.produce_keyed),
+        ("group-consume", c.group_consume),
+        ("commit-resume", c.commit_resume),
+        ("headers", c.headers),
+        ("compression-gzip", c.compression("gzip")),
+        ("compression-snappy", c.compression("snappy")),
+        ("compression-lz4", c.compression("lz4")),
+        ("compression-zstd", c.compression("zstd")),
+        ("group-takeover", c.group_takeover),
+    ])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # don't let a client left behind by a failed scenario delay exit
+
+
+if __name__ == "__main__":
+    sys.exit(main())
