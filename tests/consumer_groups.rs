@@ -415,3 +415,69 @@ fn groups_are_described_listed_and_deleted() {
     });
     assert_eq!(seen[0].first().map(|r| r.1), Some(0));
 }
+
+/// The committed offsets of a group, read with OffsetFetch v8.
+fn committed_offsets(bootstrap: &str, group: &str) -> HashMap<(String, i32), i64> {
+    use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
+    use kafka_protocol::messages::OffsetFetchRequest;
+    let mut client = RawClient::connect(bootstrap);
+    let request =
+        OffsetFetchRequest::default().with_groups(vec![OffsetFetchRequestGroup::default()
+            .with_group_id(GroupId(StrBytes::from_string(group.into())))
+            .with_topics(None)]);
+    let response = client.send(8, &request);
+    response.groups[0]
+        .topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions.iter().map(move |p| {
+                (
+                    (t.name.0.to_string(), p.partition_index),
+                    p.committed_offset,
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn committed_offsets_survive_a_crash() {
+    use common::process::KlammProcess;
+    let dir = tempfile::tempdir().unwrap();
+    let broker = KlammProcess::start(dir.path(), &[]);
+    create_topic(&broker.bootstrap, "crashed", 2, &[]);
+    produce_all(&producer(&broker.bootstrap, &[]), "crashed", &keyed(40));
+    let consumer = group_consumer(&broker.bootstrap, "survivors", &[]);
+    consumer.subscribe(&["crashed"]).unwrap();
+    let seen = poll_until(&[&consumer], Duration::from_secs(20), |seen, _| {
+        seen[0].len() >= 40
+    });
+    consumer.commit_consumer_state(CommitMode::Sync).unwrap();
+    drop(consumer);
+    let mut expected: HashMap<(String, i32), i64> = HashMap::new();
+    for (partition, offset) in &seen[0] {
+        let next = expected
+            .entry(("crashed".to_string(), *partition))
+            .or_insert(0);
+        *next = (*next).max(offset + 1);
+    }
+    assert_eq!(committed_offsets(&broker.bootstrap, "survivors"), expected);
+    broker.crash();
+
+    let broker = KlammProcess::start(dir.path(), &[]);
+    assert_eq!(
+        committed_offsets(&broker.bootstrap, "survivors"),
+        expected,
+        "committed offsets are durable across SIGKILL"
+    );
+    let consumer = group_consumer(&broker.bootstrap, "survivors", &[]);
+    consumer.subscribe(&["crashed"]).unwrap();
+    let again = poll_until(&[&consumer], Duration::from_secs(3), |_, _| false);
+    assert!(
+        again[0].is_empty(),
+        "nothing is consumed twice: {:?}",
+        again[0]
+    );
+    drop(consumer);
+    broker.stop();
+}

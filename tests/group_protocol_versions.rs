@@ -149,7 +149,11 @@ fn every_advertised_version_of_every_group_api_answers() {
                 .with_member_id(s(&member_id))
                 .with_assignment(Bytes::from_static(b"yours"))]);
         let synced = client.send(0, &sync);
-        assert_eq!((synced.error_code, &synced.assignment[..]), (0, &b"yours"[..]), "JoinGroup v{v} then SyncGroup v0");
+        assert_eq!(
+            (synced.error_code, &synced.assignment[..]),
+            (0, &b"yours"[..]),
+            "JoinGroup v{v} then SyncGroup v0"
+        );
     }
 
     for v in versions(&mut client, ApiKey::SyncGroup) {

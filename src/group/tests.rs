@@ -381,3 +381,35 @@ async fn a_leader_that_never_syncs_is_removed_after_the_rebalance_timeout() {
         Err(GroupError::UnknownMemberId)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn offsets_of_an_empty_group_expire_after_the_retention() {
+    let config = GroupConfig {
+        offsets_retention: Duration::from_secs(60),
+        ..GroupConfig::default()
+    };
+    let (c, _stop) = coordinator(config);
+    let outsider = CommitAuthor {
+        generation: -1,
+        member_id: String::new(),
+        instance_id: None,
+    };
+    let offset = OffsetCommit {
+        topic: "t".into(),
+        partition: 0,
+        offset: 1,
+        leader_epoch: -1,
+        metadata: None,
+    };
+    c.commit("aging", outsider, vec![offset]).await.unwrap();
+    let now = crate::storage::now_ms();
+    c.expire_offsets(now + 30_000);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(c.committed("aging").len(), 1, "still within the retention");
+    c.expire_offsets(now + 61_000);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(c.committed("aging").is_empty(), "expired");
+    c.expire_offsets(now + 62_000);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(c.list(&[]).is_empty(), "and the group with them");
+}

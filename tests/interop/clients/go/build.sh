@@ -2,7 +2,9 @@
 # Builds klamm's Go interop client programs (confluent, sarama, kafkago) into
 # the directory $1 (default: <repo>/target/interop/go), in GOPATH mode against
 # Debian's library sources in /usr/share/gocode, with a private GOPATH and
-# build cache under that directory. No network is used.
+# build cache under that directory. No network is used. The programs import
+# their shared package harness/ as klamm-interop/harness, which is where it is
+# copied in that GOPATH.
 #
 # Needs: go on PATH; Debian packages golang-github-confluentinc-confluent-kafka-go-dev,
 # golang-github-shopify-sarama-dev, golang-github-segmentio-kafka-go-dev (they
@@ -32,10 +34,13 @@ export CGO_ENABLED=1
 
 log=$out/build.log
 : >"$log"
+# Fresh copies, so that a file removed here does not linger in the GOPATH.
+for pkg in harness confluent sarama kafkago; do
+    rm -rf "$src/$pkg"
+    mkdir -p "$src/$pkg"
+    cp "$here/$pkg"/*.go "$src/$pkg/"
+done
 for name in confluent sarama kafkago; do
-    rm -rf "$src/$name"
-    mkdir -p "$src/$name"
-    cp "$here/$name"/*.go "$src/$name/"
     if ! (cd "$src/$name" && go build -o "$out/$name" .) >>"$log" 2>&1; then
         echo "build.sh: building $name failed:" >&2
         cat "$log" >&2

@@ -16,7 +16,6 @@ scenario, ≤ ~2 minutes overall).
 """
 
 import json
-import logging
 import os
 import queue
 import re
@@ -27,57 +26,10 @@ import sys
 import threading
 import time
 
+import harness
+from harness import SETTLE_SECONDS, Fail, Skip, emit, keyed, left, log
+
 KCAT = os.environ.get("KCAT") or shutil.which("kcat") or "/usr/bin/kcat"
-SCENARIO_SECONDS = 30.0
-PROGRAM_SECONDS = 105.0
-SETTLE_SECONDS = 1.5  # extra reading after the expected count, to catch duplicates
-
-log = logging.getLogger("kcat")
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------- harness
-
-_started = time.monotonic()
-
-
-def emit(line):
-    sys.stdout.write(line.replace("\n", " ") + "\n")
-    sys.stdout.flush()
-
-
-def left(deadline):
-    return max(0.0, deadline - time.monotonic())
-
-
-def run_scenarios(scenarios):
-    for name, fn in scenarios:
-        remaining = PROGRAM_SECONDS - (time.monotonic() - _started)
-        if remaining < 2.0:
-            emit(f"FAIL {name}: not run, program time budget exhausted")
-            continue
-        deadline = time.monotonic() + min(SCENARIO_SECONDS, remaining)
-        t0 = time.monotonic()
-        try:
-            fn(deadline)
-            if time.monotonic() > deadline + 1.0:
-                raise Fail("finished after its deadline")
-            emit(f"PASS {name}")
-        except Skip as e:
-            emit(f"SKIP {name}: {e}")
-        except Exception as e:  # noqa: BLE001 - any error is a scenario failure
-            log.exception("scenario %s failed", name)
-            reason = str(e) if isinstance(e, Fail) else f"{type(e).__name__}: {e}"
-            emit(f"FAIL {name}: {reason}")
-        finally:
-            log.info("scenario %s took %.1fs", name, time.monotonic() - t0)
 
 
 # --------------------------------------------------------------------------- kcat plumbing
@@ -139,12 +91,14 @@ class GroupConsumer:
             raise Fail(f"kcat -G did not exit within {timeout:.0f}s of SIGTERM")
 
 
-class Client:
-    def __init__(self, bootstrap, prefix):
-        self.bootstrap = bootstrap
-        self.prefix = prefix
-        self.part_of = {}  # key -> partition of <prefix>-three
-        self.group_consumer = None  # from group-consume, stopped by commit-resume
+class Client(harness.Client):
+    key = staticmethod(lambda m: m["key"])
+    value = staticmethod(lambda m: m["payload"])
+
+    @staticmethod
+    def header_pairs(m):
+        flat = m.get("headers") or []  # -J lists them as k1, v1, k2, v2, ...
+        return [(flat[i], to_bytes(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def produce(self, topic, records, deadline, extra=()):
         """Pipes `key:value` lines into `kcat -P -K:`; checks every record was acked."""
@@ -175,31 +129,17 @@ class Client:
             raise Fail(f"kcat -C exit {res.returncode}: {res.stderr.decode(errors='replace').strip()[-200:]}")
         return [decode_json_line(line) for line in res.stdout.splitlines() if line.strip()]
 
-    @staticmethod
-    def check_exactly(msgs, expected_keys, what):
-        keys = [m["key"] for m in msgs]
-        dup = {k for k in keys if keys.count(k) > 1}
-        if dup:
-            raise Fail(f"{what}: duplicates, e.g. {sorted(dup)[:3]} ({len(keys)} records)")
-        missing, extra = set(expected_keys) - set(keys), set(keys) - set(expected_keys)
-        if missing or extra:
-            raise Fail(f"{what}: got {len(keys)} records; missing {len(missing)} (e.g. {sorted(missing)[:3]}), "
-                       f"unexpected {len(extra)} (e.g. {sorted(extra)[:3]})")
-        for m in msgs:
-            if m["payload"] != "v" + m["key"][1:]:
-                raise Fail(f"{what}: key {m['key']} has value {m['payload']!r}")
-
     # -- scenarios
 
     def produce_auto_topic(self, deadline):
-        self.produce(f"{self.prefix}-auto", [(f"k{i}", f"v{i}") for i in range(100)], deadline)
+        self.produce(f"{self.prefix}-auto", keyed(100), deadline)
 
     def create_topic(self, deadline):
         raise Skip("kcat has no admin API to create a topic with a partition count")
 
     def produce_keyed(self, deadline):
         topic = f"{self.prefix}-three"
-        recs = [(f"k{i}", f"v{i}") for i in range(300)]
+        recs = keyed(300)
         self.produce(topic, recs, deadline)  # auto-created: kcat cannot create it with 3 partitions
         msgs = self.read_topic(topic, deadline)
         self.check_exactly(msgs, [k for k, _ in recs], "read back")
@@ -214,20 +154,18 @@ class Client:
         c = GroupConsumer(self.bootstrap, f"{self.prefix}-group", f"{self.prefix}-three")
         self.group_consumer = c
         msgs = c.read(300, deadline)
-        self.check_exactly(msgs, [f"k{i}" for i in range(300)], "group consumer")
+        self.check_exactly(msgs, [k for k, _ in keyed(300)], "group consumer")
         for m in msgs:
             want = self.part_of.get(m["key"])
             if want is not None and want != m["partition"]:
                 raise Fail(f"key {m['key']} was in partition {want} but the group read it from {m['partition']}")
 
     def commit_resume(self, deadline):
-        c, self.group_consumer = self.group_consumer, None
-        if c is None:
-            raise Fail("no consumer from group-consume")
+        c = self.take_group_consumer()
         status = c.stop(timeout=min(10.0, left(deadline)))
         if status != 0:
             raise Fail(f"kcat -G exited with status {status} on SIGTERM")
-        recs = [(f"k{i}", f"v{i}") for i in range(300, 350)]
+        recs = keyed(300, 350)
         self.produce(f"{self.prefix}-three", recs, deadline)
         c2 = GroupConsumer(self.bootstrap, f"{self.prefix}-group", f"{self.prefix}-three")
         try:
@@ -243,19 +181,14 @@ class Client:
         args = [a for k, v in sent for a in ("-H", k.encode() + b"=" + v)]
         self.produce(topic, [("hk", "hv")], deadline, extra=args)
         msgs = self.read_topic(topic, deadline)
-        if len(msgs) != 1:
-            raise Fail(f"consumed {len(msgs)} records, expected 1")
-        flat = msgs[0].get("headers") or []
-        got = [(flat[i], to_bytes(flat[i + 1])) for i in range(0, len(flat), 2)]
-        if got != sent:
-            raise Fail(f"headers {got!r}, expected {sent!r}")
+        self.check_headers(msgs, sent)
         raise Skip("kcat -H cannot send a NUL byte (argv string), so h2=\\x00\\x01 is impossible; "
                    "h1=v1 and h2=\\x01\\xff round-tripped")
 
     def compression(self, codec):
         def scenario(deadline):
             topic = f"{self.prefix}-{codec}"
-            recs = [(f"k{i}", f"v{i}" + "x" * 100) for i in range(50)]
+            recs = keyed(50, pad="x" * 100)
             self.produce(topic, recs, deadline, extra=["-z", codec])
             got = [(m["key"], m["payload"]) for m in self.read_topic(topic, deadline)]
             if got != recs:
@@ -275,27 +208,14 @@ def librdkafka_version():
 
 
 def main():
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if len(sys.argv) != 3:
-        sys.stderr.write(__doc__)
+    args = harness.start(__doc__)
+    if args is None:
         return 2
     emit(f"VERSION {librdkafka_version()}")
-    c = Client(sys.argv[1], sys.argv[2])
+    c = Client(*args)
     try:
-        run_scenarios([
-            ("produce-auto-topic", c.produce_auto_topic),
-            ("create-topic", c.create_topic),
-            ("produce-keyed", c.produce_keyed),
-            ("group-consume", c.group_consume),
-            ("commit-resume", c.commit_resume),
-            ("headers", c.headers),
-            ("compression-gzip", c.compression("gzip")),
-            ("compression-snappy", c.compression("snappy")),
-            ("compression-lz4", c.compression("lz4")),
-            ("compression-zstd", c.compression("zstd")),
-            ("group-takeover", c.group_takeover),
-        ])
+        # No watchdog: kcat runs in subprocesses, and every wait on one has a timeout.
+        harness.run_scenarios(c.scenarios(), program_seconds=105.0, late=1.0, watchdog=False)
     finally:
         if c.group_consumer is not None:  # left over only if commit-resume did not run
             c.group_consumer.proc.kill()

@@ -13,7 +13,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log"
@@ -29,80 +28,18 @@ import (
 	"github.com/segmentio/kafka-go/gzip"
 	"github.com/segmentio/kafka-go/lz4"
 	"github.com/segmentio/kafka-go/snappy"
+	"klamm-interop/harness"
 )
 
 const (
-	libraryVersion   = "0.2.1" // pinned by the Debian package
-	scenarioTimeout  = 30 * time.Second
-	programBudget    = 110 * time.Second
-	settleAfterCount = 1500 * time.Millisecond // extra reading to catch duplicates
+	libraryVersion = "0.2.1" // pinned by the Debian package
 	// kafka-go retries forever inside its reader and writer: give each
 	// produce or consume step a shorter bound than the scenario's so that the
 	// program gets through all scenarios within its budget.
 	stepTimeout = 8 * time.Second
 )
 
-var (
-	bootstrap string
-	prefix    string
-	started   = time.Now()
-)
-
-func logf(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "[kafkago-test %6.2fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
-}
-
-// skipError marks a scenario the library cannot do.
-type skipError struct{ reason string }
-
-func (e skipError) Error() string { return e.reason }
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
-}
-
-// run runs one scenario with its own deadline and prints its result line.
-func run(name string, fn func(deadline time.Time) error) {
-	budgetLeft := programBudget - time.Since(started)
-	if budgetLeft <= 0 {
-		fmt.Printf("FAIL %s: not run, program time budget (%v) used up\n", name, programBudget)
-		return
-	}
-	timeout := scenarioTimeout
-	if budgetLeft < timeout {
-		timeout = budgetLeft
-	}
-	deadline := time.Now().Add(timeout)
-	logf("=== %s", name)
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("panic: %v", r)
-			}
-		}()
-		done <- fn(deadline)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(timeout + 2*time.Second):
-		err = fmt.Errorf("scenario did not finish within %v", timeout)
-	}
-	switch e := err.(type) {
-	case nil:
-		fmt.Printf("PASS %s\n", name)
-	case skipError:
-		fmt.Printf("SKIP %s: %s\n", name, oneLine(e.reason))
-	default:
-		fmt.Printf("FAIL %s: %s\n", name, oneLine(err.Error()))
-	}
-	logf("--- %s done: %v", name, err)
-}
+var bootstrap, prefix string
 
 func stepDeadline(deadline time.Time) time.Time {
 	if d := time.Now().Add(stepTimeout); d.Before(deadline) {
@@ -182,17 +119,12 @@ func withLastError(err error, l logs) error {
 
 // ---------------------------------------------------------------- helpers
 
-type record struct{ key, value string }
-
-func keyed(from, to int) []record {
-	var out []record
-	for i := from; i < to; i++ {
-		out = append(out, record{key: fmt.Sprintf("k%d", i), value: fmt.Sprintf("v%d", i)})
-	}
-	return out
+// view is m as harness's checks see it.
+func view(m kafka.Message) harness.Received {
+	return harness.Received{Key: m.Key, Value: m.Value, Partition: int32(m.Partition), At: fmt.Sprintf("%s[%d]@%d", m.Topic, m.Partition, m.Offset)}
 }
 
-func produce(topic string, recs []record, codec kafka.CompressionCodec, deadline time.Time) error {
+func produce(topic string, recs []harness.Record, codec kafka.CompressionCodec, deadline time.Time) error {
 	l := newLogs("writer " + topic)
 	info, errs := l.loggers()
 	w := kafka.NewWriter(kafka.WriterConfig{
@@ -214,12 +146,12 @@ func produce(topic string, recs []record, codec kafka.CompressionCodec, deadline
 		select {
 		case <-done:
 		case <-time.After(2 * time.Second):
-			logf("Writer.Close did not return within 2s")
+			harness.Logf("Writer.Close did not return within 2s")
 		}
 	}()
 	msgs := make([]kafka.Message, len(recs))
 	for i, r := range recs {
-		msgs[i] = kafka.Message{Key: []byte(r.key), Value: []byte(r.value)}
+		msgs[i] = kafka.Message{Key: []byte(r.Key), Value: []byte(r.Value)} // no headers in 0.2.1
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), stepDeadline(deadline))
 	defer cancel()
@@ -263,7 +195,7 @@ func newReader(name, group, topic string) *reader {
 			m, err := r.FetchMessage(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
-					logf("%s: FetchMessage: %v", name, err)
+					harness.Logf("%s: FetchMessage: %v", name, err)
 				}
 				return
 			}
@@ -281,81 +213,24 @@ func (rd *reader) close() {
 	select {
 	case <-done:
 	case <-time.After(3 * time.Second):
-		logf("%s: Reader.Close did not return within 3s", rd.name)
+		harness.Logf("%s: Reader.Close did not return within 3s", rd.name)
 	}
 }
 
-// collect reads from readers until want messages arrived in total (then it
-// reads settleAfterCount more to catch duplicates) or the deadline passes.
+// collect reads from readers into got as harness.Receive does; if too few
+// arrive, the error carries the readers' last library errors.
 func collect(rs []*reader, got [][]kafka.Message, want int, deadline time.Time) error {
-	total := func() int {
-		n := 0
-		for _, g := range got {
-			n += len(g)
-		}
-		return n
+	chans := make([]chan kafka.Message, len(rs))
+	for i, r := range rs {
+		chans[i] = r.msgs
 	}
-	var settleEnd time.Time
-	for {
-		now := time.Now()
-		if !settleEnd.IsZero() && now.After(settleEnd) {
-			return nil
-		}
-		if now.After(deadline) {
-			if total() >= want {
-				return nil
-			}
-			err := fmt.Errorf("received %d of %d records before the deadline", total(), want)
-			for _, r := range rs {
-				err = withLastError(err, r.logs)
-			}
-			return err
-		}
-		progressed := false
-		for i, r := range rs {
-			select {
-			case m := <-r.msgs:
-				got[i] = append(got[i], m)
-				progressed = true
-			default:
-			}
-		}
-		if !progressed {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if settleEnd.IsZero() && total() >= want {
-			settleEnd = time.Now().Add(settleAfterCount)
-			if settleEnd.After(deadline) {
-				settleEnd = deadline
-			}
+	err := harness.Receive(chans, got, want, deadline)
+	if err != nil {
+		for _, r := range rs {
+			err = withLastError(err, r.logs)
 		}
 	}
-}
-
-func checkExactly(msgs []kafka.Message, want []record) error {
-	wantVal := map[string]string{}
-	for _, r := range want {
-		wantVal[r.key] = r.value
-	}
-	seen := map[string]bool{}
-	for _, m := range msgs {
-		k := string(m.Key)
-		v, ok := wantVal[k]
-		if !ok {
-			return fmt.Errorf("unexpected record key=%q at %s[%d]@%d", k, m.Topic, m.Partition, m.Offset)
-		}
-		if seen[k] {
-			return fmt.Errorf("record %q received twice (second at %s[%d]@%d)", k, m.Topic, m.Partition, m.Offset)
-		}
-		seen[k] = true
-		if string(m.Value) != v {
-			return fmt.Errorf("record %q has value %q, want %q", k, m.Value, v)
-		}
-	}
-	if len(seen) != len(want) {
-		return fmt.Errorf("received %d distinct records of %d", len(seen), len(want))
-	}
-	return nil
+	return err
 }
 
 func dial(deadline time.Time) (*kafka.Conn, error) {
@@ -403,7 +278,7 @@ var (
 )
 
 func produceAutoTopic(deadline time.Time) error {
-	return produce(prefix+"-auto", keyed(0, 100), nil, deadline)
+	return produce(prefix+"-auto", harness.Keyed(0, 100), nil, deadline)
 }
 
 func createTopicScenario(deadline time.Time) error {
@@ -413,7 +288,7 @@ func createTopicScenario(deadline time.Time) error {
 func produceKeyed(deadline time.Time) error {
 	// kafka-go's Writer reports no partitions; group-consume checks where
 	// the records landed.
-	return produce(prefix+"-three", keyed(0, 300), nil, deadline)
+	return produce(prefix+"-three", harness.Keyed(0, 300), nil, deadline)
 }
 
 func groupConsume(deadline time.Time) error {
@@ -424,7 +299,7 @@ func groupConsume(deadline time.Time) error {
 		return err
 	}
 	groupRead = got[0]
-	if err := checkExactly(got[0], keyed(0, 300)); err != nil {
+	if err := harness.CheckExactly(got[0], view, harness.Keyed(0, 300)); err != nil {
 		return err
 	}
 	used := map[int]bool{}
@@ -454,7 +329,7 @@ func commitResume(deadline time.Time) error {
 	if err != nil {
 		return withLastError(fmt.Errorf("CommitMessages: %v", err), r.logs)
 	}
-	more := keyed(300, 350)
+	more := harness.Keyed(300, 350)
 	if err := produce(prefix+"-three", more, nil, deadline); err != nil {
 		return fmt.Errorf("producing 50 more: %v", err)
 	}
@@ -464,23 +339,28 @@ func commitResume(deadline time.Time) error {
 	if err := collect([]*reader{r2}, got, 50, stepDeadline(deadline)); err != nil {
 		return err
 	}
-	return checkExactly(got[0], more)
+	return harness.CheckExactly(got[0], view, more)
 }
 
 func headers(deadline time.Time) error {
-	return skipError{"kafka-go 0.2.1 has no record headers (its Message has none; it writes magic 1 message sets)"}
+	return harness.Skipf("kafka-go 0.2.1 has no record headers (its Message has none; it writes magic 1 message sets)")
 }
 
-func compression(codec string, cc kafka.CompressionCodec) func(deadline time.Time) error {
+// codecs has no zstd: kafka-go 0.2.1 has no such codec.
+var codecs = map[string]kafka.CompressionCodec{
+	"gzip":   gzip.NewCompressionCodec(),
+	"snappy": snappy.NewCompressionCodec(),
+	"lz4":    lz4.NewCompressionCodec(),
+}
+
+func compression(codec string) harness.Scenario {
+	cc := codecs[codec]
 	return func(deadline time.Time) error {
 		if cc == nil {
-			return skipError{fmt.Sprintf("kafka-go 0.2.1 has no %s codec", codec)}
+			return harness.Skipf("kafka-go 0.2.1 has no %s codec", codec)
 		}
 		topic := prefix + "-" + codec
-		var recs []record
-		for i := 0; i < 50; i++ {
-			recs = append(recs, record{key: fmt.Sprintf("k%d", i), value: fmt.Sprintf("v%d-%s", i, strings.Repeat(codec, 40))})
-		}
+		recs := harness.Compressible(codec)
 		if err := produce(topic, recs, cc, deadline); err != nil {
 			return err
 		}
@@ -490,15 +370,7 @@ func compression(codec string, cc kafka.CompressionCodec) func(deadline time.Tim
 		if err := collect([]*reader{r}, got, len(recs), stepDeadline(deadline)); err != nil {
 			return err
 		}
-		if len(got[0]) != len(recs) {
-			return fmt.Errorf("received %d records, want %d", len(got[0]), len(recs))
-		}
-		for i, m := range got[0] {
-			if string(m.Key) != recs[i].key || !bytes.Equal(m.Value, []byte(recs[i].value)) {
-				return fmt.Errorf("record #%d is %q=%q, want %q=%q", i, m.Key, m.Value, recs[i].key, recs[i].value)
-			}
-		}
-		return nil
+		return harness.CheckInOrder(got[0], view, recs)
 	}
 }
 
@@ -518,24 +390,14 @@ func groupTakeover(deadline time.Time) error {
 	}
 	b := newReader("B", group, topic)
 	defer b.close()
-	balanced := func() bool {
-		pa, pb := a.logs.info.subscribed(), b.logs.info.subscribed()
-		if len(pa) != 2 || len(pb) != 2 {
-			return false
-		}
-		seen := map[int32]bool{}
-		for _, p := range append(pa, pb...) {
-			seen[p] = true
-		}
-		return len(seen) == 4
-	}
+	balanced := func() bool { return harness.Balanced(a.logs.info.subscribed(), b.logs.info.subscribed(), 4) }
 	for !balanced() {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("after B joined: A holds %v, B holds %v; want 2 each, disjoint", a.logs.info.subscribed(), b.logs.info.subscribed())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	recs := keyed(0, 40)
+	recs := harness.Keyed(0, 40)
 	if err := produce(topic, recs, nil, deadline); err != nil {
 		return fmt.Errorf("producing 40: %v", err)
 	}
@@ -554,28 +416,20 @@ func groupTakeover(deadline time.Time) error {
 			}
 		}
 	}
-	return checkExactly(append(append([]kafka.Message{}, got[0]...), got[1]...), recs)
+	return harness.CheckExactly(append(append([]kafka.Message{}, got[0]...), got[1]...), view, recs)
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: kafkago <bootstrap host:port> <prefix>")
-		os.Exit(2)
-	}
-	bootstrap, prefix = os.Args[1], os.Args[2]
+	bootstrap, prefix = harness.Start("kafkago", "kafkago-test")
 	fmt.Printf("VERSION kafka-go %s\n", libraryVersion)
-
-	run("produce-auto-topic", produceAutoTopic)
-	run("create-topic", createTopicScenario)
-	run("produce-keyed", produceKeyed)
-	run("group-consume", groupConsume)
-	run("commit-resume", commitResume)
-	run("headers", headers)
-	run("compression-gzip", compression("gzip", gzip.NewCompressionCodec()))
-	run("compression-snappy", compression("snappy", snappy.NewCompressionCodec()))
-	run("compression-lz4", compression("lz4", lz4.NewCompressionCodec()))
-	run("compression-zstd", compression("zstd", nil))
-	run("group-takeover", groupTakeover)
-	logf("done in %.1fs", time.Since(started).Seconds())
-	os.Exit(0)
+	harness.Scenarios{
+		ProduceAutoTopic: produceAutoTopic,
+		CreateTopic:      createTopicScenario,
+		ProduceKeyed:     produceKeyed,
+		GroupConsume:     groupConsume,
+		CommitResume:     commitResume,
+		Headers:          headers,
+		Compression:      compression,
+		GroupTakeover:    groupTakeover,
+	}.Run()
 }

@@ -19,76 +19,12 @@ import (
 	"time"
 
 	"github.com/Shopify/sarama"
+	"klamm-interop/harness"
 )
 
-const (
-	libraryVersion   = "1.22.1" // pinned by the Debian package
-	scenarioTimeout  = 30 * time.Second
-	programBudget    = 110 * time.Second
-	settleAfterCount = 1500 * time.Millisecond // extra waiting to catch duplicates
-)
+const libraryVersion = "1.22.1" // pinned by the Debian package
 
-var (
-	bootstrap string
-	prefix    string
-	started   = time.Now()
-)
-
-func logf(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "[sarama-test %6.2fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, args...))
-}
-
-// skipError marks a scenario the library cannot do.
-type skipError struct{ reason string }
-
-func (e skipError) Error() string { return e.reason }
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
-}
-
-// run runs one scenario with its own deadline and prints its result line.
-func run(name string, fn func(deadline time.Time) error) {
-	budgetLeft := programBudget - time.Since(started)
-	if budgetLeft <= 0 {
-		fmt.Printf("FAIL %s: not run, program time budget (%v) used up\n", name, programBudget)
-		return
-	}
-	timeout := scenarioTimeout
-	if budgetLeft < timeout {
-		timeout = budgetLeft
-	}
-	deadline := time.Now().Add(timeout)
-	logf("=== %s", name)
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("panic: %v", r)
-			}
-		}()
-		done <- fn(deadline)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(timeout + 2*time.Second):
-		err = fmt.Errorf("scenario did not finish within %v", timeout)
-	}
-	switch e := err.(type) {
-	case nil:
-		fmt.Printf("PASS %s\n", name)
-	case skipError:
-		fmt.Printf("SKIP %s: %s\n", name, oneLine(e.reason))
-	default:
-		fmt.Printf("FAIL %s: %s\n", name, oneLine(err.Error()))
-	}
-	logf("--- %s done: %v", name, err)
-}
+var bootstrap, prefix string
 
 // ---------------------------------------------------------------- helpers
 
@@ -125,22 +61,22 @@ func newConfig() *sarama.Config {
 	return c
 }
 
-type record struct {
-	key, value string
-	headers    []sarama.RecordHeader
+// view is m as harness's checks see it.
+func view(m *sarama.ConsumerMessage) harness.Received {
+	return harness.Received{Key: m.Key, Value: m.Value, Partition: m.Partition, At: fmt.Sprintf("%s[%d]@%d", m.Topic, m.Partition, m.Offset)}
 }
 
-func keyed(from, to int) []record {
-	var out []record
-	for i := from; i < to; i++ {
-		out = append(out, record{key: fmt.Sprintf("k%d", i), value: fmt.Sprintf("v%d", i)})
+func saramaHeaders(hs []harness.Header) []sarama.RecordHeader {
+	var out []sarama.RecordHeader
+	for _, h := range hs {
+		out = append(out, sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value})
 	}
 	return out
 }
 
 // produce sends records to topic with an async producer and waits for every
 // acknowledgement. It returns the partition each record landed in, in order.
-func produce(topic string, recs []record, conf *sarama.Config, deadline time.Time) ([]int32, error) {
+func produce(topic string, recs []harness.Record, conf *sarama.Config, deadline time.Time) ([]int32, error) {
 	if conf == nil {
 		conf = newConfig()
 	}
@@ -156,9 +92,9 @@ func produce(topic string, recs []record, conf *sarama.Config, deadline time.Tim
 			select {
 			case p.Input() <- &sarama.ProducerMessage{
 				Topic:    topic,
-				Key:      sarama.StringEncoder(r.key),
-				Value:    sarama.StringEncoder(r.value),
-				Headers:  r.headers,
+				Key:      sarama.StringEncoder(r.Key),
+				Value:    sarama.StringEncoder(r.Value),
+				Headers:  saramaHeaders(r.Headers),
 				Metadata: i,
 			}:
 			case <-stop:
@@ -184,7 +120,7 @@ func produce(topic string, recs []record, conf *sarama.Config, deadline time.Tim
 		select {
 		case <-closed:
 		case <-time.After(5 * time.Second):
-			logf("producer did not shut down within 5s")
+			harness.Logf("producer did not shut down within 5s")
 		}
 	}()
 	parts := make([]int32, len(recs))
@@ -230,7 +166,7 @@ func (m *member) Setup(s sarama.ConsumerGroupSession) error {
 	m.claims = append([]int32{}, s.Claims()[m.topic]...)
 	sort.Slice(m.claims, func(i, j int) bool { return m.claims[i] < m.claims[j] })
 	m.sessions++
-	logf("%s: session %d (generation %d) claims %v", m.name, m.sessions, s.GenerationID(), m.claims)
+	harness.Logf("%s: session %d (generation %d) claims %v", m.name, m.sessions, s.GenerationID(), m.claims)
 	return nil
 }
 
@@ -238,7 +174,7 @@ func (m *member) Cleanup(s sarama.ConsumerGroupSession) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.claims = nil
-	logf("%s: session ends", m.name)
+	harness.Logf("%s: session ends", m.name)
 	return nil
 }
 
@@ -280,7 +216,7 @@ func startMember(name, group, topic string, conf *sarama.Config) (*member, error
 	}
 	go func() {
 		for err := range cg.Errors() {
-			logf("%s: consumer group error: %v", name, err)
+			harness.Logf("%s: consumer group error: %v", name, err)
 			m.mu.Lock()
 			m.errs = append(m.errs, err)
 			m.mu.Unlock()
@@ -290,7 +226,7 @@ func startMember(name, group, topic string, conf *sarama.Config) (*member, error
 		defer close(m.done)
 		for ctx.Err() == nil {
 			if err := cg.Consume(ctx, []string{topic}, m); err != nil {
-				logf("%s: Consume: %v", name, err)
+				harness.Logf("%s: Consume: %v", name, err)
 				m.mu.Lock()
 				m.errs = append(m.errs, err)
 				m.mu.Unlock()
@@ -327,80 +263,23 @@ func (m *member) stop(deadline time.Time) error {
 	}
 }
 
-// collect takes messages from members until want arrived in total (then
-// waits settleAfterCount more to catch duplicates) or the deadline passes.
+// collect takes messages from members into got as harness.Receive does; if
+// too few arrive, the error names the first member's first error.
 func collect(ms []*member, got [][]*sarama.ConsumerMessage, want int, deadline time.Time) error {
-	total := func() int {
-		n := 0
-		for _, g := range got {
-			n += len(g)
-		}
-		return n
+	chans := make([]chan *sarama.ConsumerMessage, len(ms))
+	for i, m := range ms {
+		chans[i] = m.msgs
 	}
-	var settleEnd time.Time
-	for {
-		now := time.Now()
-		if !settleEnd.IsZero() && now.After(settleEnd) {
-			return nil
-		}
-		if now.After(deadline) {
-			if total() >= want {
-				return nil
-			}
-			for _, m := range ms {
-				if err := m.firstError(); err != nil {
-					return fmt.Errorf("received %d of %d records before the deadline; %s: %v", total(), want, m.name, err)
-				}
-			}
-			return fmt.Errorf("received %d of %d records before the deadline", total(), want)
-		}
-		progressed := false
-		for i, m := range ms {
-			select {
-			case msg := <-m.msgs:
-				got[i] = append(got[i], msg)
-				progressed = true
-			default:
-			}
-		}
-		if !progressed {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if settleEnd.IsZero() && total() >= want {
-			settleEnd = time.Now().Add(settleAfterCount)
-			if settleEnd.After(deadline) {
-				settleEnd = deadline
-			}
+	err := harness.Receive(chans, got, want, deadline)
+	if err == nil {
+		return nil
+	}
+	for _, m := range ms {
+		if e := m.firstError(); e != nil {
+			return fmt.Errorf("%v; %s: %v", err, m.name, e)
 		}
 	}
-}
-
-// checkExactly checks that msgs hold exactly the records in want, each once,
-// with matching values.
-func checkExactly(msgs []*sarama.ConsumerMessage, want []record) error {
-	wantVal := map[string]string{}
-	for _, r := range want {
-		wantVal[r.key] = r.value
-	}
-	seen := map[string]bool{}
-	for _, m := range msgs {
-		k := string(m.Key)
-		v, ok := wantVal[k]
-		if !ok {
-			return fmt.Errorf("unexpected record key=%q at %s[%d]@%d", k, m.Topic, m.Partition, m.Offset)
-		}
-		if seen[k] {
-			return fmt.Errorf("record %q received twice (second at %s[%d]@%d)", k, m.Topic, m.Partition, m.Offset)
-		}
-		seen[k] = true
-		if string(m.Value) != v {
-			return fmt.Errorf("record %q has value %q, want %q", k, m.Value, v)
-		}
-	}
-	if len(seen) != len(want) {
-		return fmt.Errorf("received %d distinct records of %d", len(seen), len(want))
-	}
-	return nil
+	return err
 }
 
 func createTopic(topic string, partitions int32) error {
@@ -437,7 +316,7 @@ var groupMember *member
 var keyedPartitions map[string]int32
 
 func produceAutoTopic(deadline time.Time) error {
-	_, err := produce(prefix+"-auto", keyed(0, 100), nil, deadline)
+	_, err := produce(prefix+"-auto", harness.Keyed(0, 100), nil, deadline)
 	return err
 }
 
@@ -446,36 +325,13 @@ func createTopicScenario(deadline time.Time) error {
 }
 
 func produceKeyed(deadline time.Time) error {
-	recs := keyed(0, 300)
+	recs := harness.Keyed(0, 300)
 	parts, err := produce(prefix+"-three", recs, nil, deadline)
 	if err != nil {
 		return err
 	}
-	byKey := map[string]int32{}
-	used := map[int32]bool{}
-	for i, r := range recs {
-		if p, ok := byKey[r.key]; ok && p != parts[i] {
-			return fmt.Errorf("key %s went to partitions %d and %d", r.key, p, parts[i])
-		}
-		byKey[r.key] = parts[i]
-		used[parts[i]] = true
-	}
-	if len(used) != 3 {
-		return fmt.Errorf("records used %d partitions, want 3: %v", len(used), used)
-	}
-	keyedPartitions = byKey
-	return nil
-}
-
-// checkPartitions checks that records were read from the partition their
-// acknowledgement named.
-func checkPartitions(msgs []*sarama.ConsumerMessage) error {
-	for _, m := range msgs {
-		if p, ok := keyedPartitions[string(m.Key)]; ok && p != m.Partition {
-			return fmt.Errorf("record %s read from partition %d, its acknowledgement said %d", m.Key, m.Partition, p)
-		}
-	}
-	return nil
+	keyedPartitions, err = harness.KeyedPartitions(recs, parts, 3)
+	return err
 }
 
 func groupConsume(deadline time.Time) error {
@@ -491,10 +347,10 @@ func groupConsume(deadline time.Time) error {
 	if err := collect([]*member{m}, got, 300, deadline); err != nil {
 		return err
 	}
-	if err := checkExactly(got[0], keyed(0, 300)); err != nil {
+	if err := harness.CheckExactly(got[0], view, harness.Keyed(0, 300)); err != nil {
 		return err
 	}
-	return checkPartitions(got[0])
+	return harness.CheckPartitions(got[0], view, keyedPartitions, "acknowledgement")
 }
 
 func commitResume(deadline time.Time) error {
@@ -530,12 +386,12 @@ func commitResume(deadline time.Time) error {
 		sum += b.Offset
 		offsets = append(offsets, fmt.Sprintf("%d@%d", p, b.Offset))
 	}
-	logf("committed %v", offsets)
+	harness.Logf("committed %v", offsets)
 	if sum != 300 {
 		return fmt.Errorf("committed offsets %v add up to %d, want 300", offsets, sum)
 	}
 
-	more := keyed(300, 350)
+	more := harness.Keyed(300, 350)
 	if _, err := produce(topic, more, nil, deadline); err != nil {
 		return fmt.Errorf("producing 50 more: %v", err)
 	}
@@ -548,13 +404,14 @@ func commitResume(deadline time.Time) error {
 	if err := collect([]*member{m2}, got, 50, deadline); err != nil {
 		return err
 	}
-	return checkExactly(got[0], more)
+	return harness.CheckExactly(got[0], view, more)
 }
 
 func headers(deadline time.Time) error {
 	topic := prefix + "-headers"
-	want := []sarama.RecordHeader{{Key: []byte("h1"), Value: []byte("v1")}, {Key: []byte("h2"), Value: []byte{0x00, 0x01}}}
-	if _, err := produce(topic, []record{{key: "hk", value: "hv", headers: want}}, nil, deadline); err != nil {
+	sent := harness.Record{Key: "hk", Value: "hv", Headers: []harness.Header{{Key: "h1", Value: []byte("v1")}, {Key: "h2", Value: []byte{0x00, 0x01}}}}
+	want := saramaHeaders(sent.Headers)
+	if _, err := produce(topic, []harness.Record{sent}, nil, deadline); err != nil {
 		return err
 	}
 	m, err := startMember("headers", prefix+"-headers-group", topic, nil)
@@ -588,31 +445,32 @@ func headers(deadline time.Time) error {
 	return nil
 }
 
-func compression(codec string, cc sarama.CompressionCodec) func(deadline time.Time) error {
+var codecs = map[string]sarama.CompressionCodec{
+	"gzip":   sarama.CompressionGZIP,
+	"snappy": sarama.CompressionSnappy,
+	"lz4":    sarama.CompressionLZ4,
+	"zstd":   sarama.CompressionZSTD,
+}
+
+func compression(codec string) harness.Scenario {
+	cc := codecs[codec]
 	return func(deadline time.Time) error {
 		topic := prefix + "-" + codec
-		var recs []record
-		for i := 0; i < 50; i++ {
-			// Repetitive values so that the codec has something to do.
-			recs = append(recs, record{
-				key:   fmt.Sprintf("k%d", i),
-				value: fmt.Sprintf("v%d-%s", i, strings.Repeat(codec, 40)),
-			})
-		}
+		recs := harness.Compressible(codec)
 		conf := newConfig()
 		conf.Producer.Compression = cc
 		// Batch the 50 records together.
 		conf.Producer.Flush.Frequency = 100 * time.Millisecond
 		conf.Producer.Flush.Messages = 50
 		if err := conf.Validate(); err != nil {
-			return skipError{fmt.Sprintf("sarama refuses %s: %v", codec, err)}
+			return harness.Skipf("sarama refuses %s: %v", codec, err)
 		}
 		if _, err := produce(topic, recs, conf, deadline); err != nil {
 			if cc == sarama.CompressionZSTD && strings.Contains(err.Error(), sarama.ErrUnsupportedCompressionType.Error()) {
 				// sarama 1.22 has zstd codecs but sends them in Produce v3 (and
 				// fetches with Fetch v4); Kafka >= 2.1 takes zstd only in
 				// Produce v7+ / Fetch v10+ and answers UNSUPPORTED_COMPRESSION_TYPE.
-				return skipError{"sarama 1.22.1 sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: " + err.Error()}
+				return harness.Skipf("sarama 1.22.1 sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: %v", err)
 			}
 			return err
 		}
@@ -625,15 +483,7 @@ func compression(codec string, cc sarama.CompressionCodec) func(deadline time.Ti
 		if err := collect([]*member{m}, got, len(recs), deadline); err != nil {
 			return err
 		}
-		if len(got[0]) != len(recs) {
-			return fmt.Errorf("received %d records, want %d", len(got[0]), len(recs))
-		}
-		for i, msg := range got[0] { // one partition: order is kept
-			if string(msg.Key) != recs[i].key || string(msg.Value) != recs[i].value {
-				return fmt.Errorf("record #%d is %q=%q, want %q=%q", i, msg.Key, msg.Value, recs[i].key, recs[i].value)
-			}
-		}
-		return nil
+		return harness.CheckInOrder(got[0], view, recs)
 	}
 }
 
@@ -659,17 +509,7 @@ func groupTakeover(deadline time.Time) error {
 		return err
 	}
 	defer b.stop(deadline.Add(5 * time.Second))
-	balanced := func() bool {
-		pa, pb := a.currentClaims(), b.currentClaims()
-		if len(pa) != 2 || len(pb) != 2 {
-			return false
-		}
-		seen := map[int32]bool{}
-		for _, p := range append(pa, pb...) {
-			seen[p] = true
-		}
-		return len(seen) == 4
-	}
+	balanced := func() bool { return harness.Balanced(a.currentClaims(), b.currentClaims(), 4) }
 	for !balanced() {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("after B joined: A holds %v, B holds %v; want 2 each, disjoint (errors: %v / %v)",
@@ -677,9 +517,9 @@ func groupTakeover(deadline time.Time) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	logf("A holds %v, B holds %v", a.currentClaims(), b.currentClaims())
+	harness.Logf("A holds %v, B holds %v", a.currentClaims(), b.currentClaims())
 
-	recs := keyed(0, 40)
+	recs := harness.Keyed(0, 40)
 	if _, err := produce(topic, recs, nil, deadline); err != nil {
 		return fmt.Errorf("producing 40: %v", err)
 	}
@@ -701,30 +541,22 @@ func groupTakeover(deadline time.Time) error {
 			}
 		}
 	}
-	logf("A received %d, B received %d", len(got[0]), len(got[1]))
-	return checkExactly(append(append([]*sarama.ConsumerMessage{}, got[0]...), got[1]...), recs)
+	harness.Logf("A received %d, B received %d", len(got[0]), len(got[1]))
+	return harness.CheckExactly(append(append([]*sarama.ConsumerMessage{}, got[0]...), got[1]...), view, recs)
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: sarama <bootstrap host:port> <prefix>")
-		os.Exit(2)
-	}
-	bootstrap, prefix = os.Args[1], os.Args[2]
+	bootstrap, prefix = harness.Start("sarama", "sarama-test")
 	sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
 	fmt.Printf("VERSION sarama %s\n", libraryVersion)
-
-	run("produce-auto-topic", produceAutoTopic)
-	run("create-topic", createTopicScenario)
-	run("produce-keyed", produceKeyed)
-	run("group-consume", groupConsume)
-	run("commit-resume", commitResume)
-	run("headers", headers)
-	run("compression-gzip", compression("gzip", sarama.CompressionGZIP))
-	run("compression-snappy", compression("snappy", sarama.CompressionSnappy))
-	run("compression-lz4", compression("lz4", sarama.CompressionLZ4))
-	run("compression-zstd", compression("zstd", sarama.CompressionZSTD))
-	run("group-takeover", groupTakeover)
-	logf("done in %.1fs", time.Since(started).Seconds())
-	os.Exit(0)
+	harness.Scenarios{
+		ProduceAutoTopic: produceAutoTopic,
+		CreateTopic:      createTopicScenario,
+		ProduceKeyed:     produceKeyed,
+		GroupConsume:     groupConsume,
+		CommitResume:     commitResume,
+		Headers:          headers,
+		Compression:      compression,
+		GroupTakeover:    groupTakeover,
+	}.Run()
 }
