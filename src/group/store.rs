@@ -100,10 +100,23 @@ pub struct GroupRecord {
     pub group: Option<StoredGroup>,
 }
 
+impl GroupRecord {
+    fn is_empty(&self) -> bool {
+        self.group.is_none() && self.offsets.is_empty()
+    }
+}
+
+impl RecordKey {
+    fn group(&self) -> &str {
+        match self {
+            RecordKey::Offset { group, .. } | RecordKey::Group { group } => group,
+        }
+    }
+}
+
 struct Inner {
     groups: HashMap<String, GroupRecord>,
     appended_since_snapshot: u64,
-    live_bytes: u64,
 }
 
 /// Committed offsets and group state for every group, kept in memory and in
@@ -159,7 +172,7 @@ impl GroupStore {
                 rest = &rest[size..];
             }
         }
-        groups.retain(|_, g| g.group.is_some() || !g.offsets.is_empty());
+        groups.retain(|_, g| !g.is_empty());
         if replayed > 0 {
             info!(
                 groups = groups.len(),
@@ -167,12 +180,10 @@ impl GroupStore {
                 "loaded committed offsets and groups"
             );
         }
-        let live_bytes = estimate_live_bytes(&groups);
         Ok(Self {
             inner: Mutex::new(Inner {
                 groups,
                 appended_since_snapshot: 0,
-                live_bytes,
             }),
             log,
         })
@@ -222,16 +233,21 @@ impl GroupStore {
             .map(|(k, v)| (encode_key(k), v.clone()))
             .collect();
         let durable = self.append(&encoded)?;
-        for (key, value) in &encoded {
+        for ((key, value), (raw_key, _)) in records.into_iter().zip(&encoded) {
             inner.appended_since_snapshot +=
-                (key.len() + value.as_ref().map_or(0, Vec::len)) as u64;
-            apply(&mut inner.groups, Some(key), value.as_deref());
+                (raw_key.len() + value.as_ref().map_or(0, Vec::len)) as u64;
+            let group = key.group().to_string();
+            apply_record(&mut inner.groups, key, value.as_deref());
+            // Only the groups a write touched can have become empty.
+            if inner.groups.get(&group).is_some_and(GroupRecord::is_empty) {
+                inner.groups.remove(&group);
+            }
         }
-        inner
-            .groups
-            .retain(|_, g| g.group.is_some() || !g.offsets.is_empty());
-        inner.live_bytes = estimate_live_bytes(&inner.groups);
-        if inner.appended_since_snapshot > MIN_COMPACTION_BYTES.max(4 * inner.live_bytes) {
+        // Estimating the live state walks every group: do it only once
+        // enough was appended for a snapshot to be possible.
+        if inner.appended_since_snapshot > MIN_COMPACTION_BYTES
+            && inner.appended_since_snapshot > 4 * estimate_live_bytes(&inner.groups)
+        {
             if let Err(e) = self.snapshot(&mut inner) {
                 warn!(error = %e, "could not compact the group log; it keeps growing until the next try");
             }
@@ -398,12 +414,15 @@ fn estimate_live_bytes(groups: &HashMap<String, GroupRecord>) -> u64 {
         .sum()
 }
 
-/// Applies one record (the latest per key wins).
+/// Applies one stored record at replay (the latest per key wins).
 fn apply(groups: &mut HashMap<String, GroupRecord>, key: Option<&[u8]>, value: Option<&[u8]>) {
-    let Some(key) = key.and_then(|k| serde_json::from_slice::<RecordKey>(k).ok()) else {
-        warn!("skipping a group record with an unreadable key");
-        return;
-    };
+    match key.and_then(|k| serde_json::from_slice::<RecordKey>(k).ok()) {
+        Some(key) => apply_record(groups, key, value),
+        None => warn!("skipping a group record with an unreadable key"),
+    }
+}
+
+fn apply_record(groups: &mut HashMap<String, GroupRecord>, key: RecordKey, value: Option<&[u8]>) {
     match key {
         RecordKey::Offset {
             group,
