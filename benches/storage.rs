@@ -5,9 +5,8 @@
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use kafka_protocol::records::{Compression, RecordBatchEncoder, RecordEncodeOptions};
 use klamm::storage::{validate_batch, LogConfig, Storage, ValidationRules};
 
 #[allow(dead_code)]
@@ -17,27 +16,7 @@ mod batch;
 /// One batch of `count` records of `size` bytes, as a producer sends it.
 fn batch(count: usize, size: usize) -> Bytes {
     let value = "x".repeat(size);
-    let records: Vec<_> = (0..count)
-        .map(|i| {
-            batch::record(
-                i as i64,
-                1_700_000_000_000 + i as i64,
-                Some(&format!("key-{i}")),
-                &value,
-            )
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .expect("batch encodes");
-    buf.freeze()
+    batch::batch(&vec![value.as_str(); count], 1_700_000_000_000)
 }
 
 fn rules() -> ValidationRules {
