@@ -59,19 +59,55 @@ impl Default for Config {
     }
 }
 
-/// Which broker setting sets the default of which topic config.
-const TOPIC_DEFAULTS: &[(&str, &str)] = &[
-    ("log_retention_ms", "retention.ms"),
-    ("log_retention_bytes", "retention.bytes"),
-    ("log_segment_bytes", "segment.bytes"),
-    ("log_roll_ms", "segment.ms"),
-    ("message_max_bytes", "max.message.bytes"),
-    ("log_message_timestamp_type", "message.timestamp.type"),
-    ("log_cleanup_policy", "cleanup.policy"),
-    ("min_insync_replicas", "min.insync.replicas"),
-    ("log_index_interval_bytes", "index.interval.bytes"),
-    ("log_index_size_max_bytes", "segment.index.bytes"),
-];
+/// The broker settings that set topic defaults: (setting, topic config,
+/// value if set).
+fn topic_defaults(s: &Settings) -> [(&'static str, &'static str, Option<String>); 10] {
+    let text = |v: Option<i64>| v.map(|v| v.to_string());
+    [
+        ("log_retention_ms", "retention.ms", text(s.log_retention_ms)),
+        (
+            "log_retention_bytes",
+            "retention.bytes",
+            text(s.log_retention_bytes),
+        ),
+        (
+            "log_segment_bytes",
+            "segment.bytes",
+            text(s.log_segment_bytes),
+        ),
+        ("log_roll_ms", "segment.ms", text(s.log_roll_ms)),
+        (
+            "message_max_bytes",
+            "max.message.bytes",
+            text(s.message_max_bytes),
+        ),
+        (
+            "log_message_timestamp_type",
+            "message.timestamp.type",
+            s.log_message_timestamp_type.clone(),
+        ),
+        (
+            "log_cleanup_policy",
+            "cleanup.policy",
+            s.log_cleanup_policy.clone(),
+        ),
+        (
+            "min_insync_replicas",
+            "min.insync.replicas",
+            text(s.min_insync_replicas),
+        ),
+        (
+            "log_index_interval_bytes",
+            "index.interval.bytes",
+            text(s.log_index_interval_bytes),
+        ),
+        (
+            "log_index_size_max_bytes",
+            "segment.index.bytes",
+            text(s.log_index_size_max_bytes),
+        ),
+    ]
+}
 
 fn invalid(origin: &str, setting: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -124,50 +160,10 @@ impl Config {
         )
         .map_err(|reason| invalid(origin, "listeners", reason))?;
 
-        let mut topic_defaults = BrokerDefaults::default();
-        let explicit: [(&str, Option<String>); 10] = [
-            (
-                "log_retention_ms",
-                s.log_retention_ms.map(|v| v.to_string()),
-            ),
-            (
-                "log_retention_bytes",
-                s.log_retention_bytes.map(|v| v.to_string()),
-            ),
-            (
-                "log_segment_bytes",
-                s.log_segment_bytes.map(|v| v.to_string()),
-            ),
-            ("log_roll_ms", s.log_roll_ms.map(|v| v.to_string())),
-            (
-                "message_max_bytes",
-                s.message_max_bytes.map(|v| v.to_string()),
-            ),
-            (
-                "log_message_timestamp_type",
-                s.log_message_timestamp_type.clone(),
-            ),
-            ("log_cleanup_policy", s.log_cleanup_policy.clone()),
-            (
-                "min_insync_replicas",
-                s.min_insync_replicas.map(|v| v.to_string()),
-            ),
-            (
-                "log_index_interval_bytes",
-                s.log_index_interval_bytes.map(|v| v.to_string()),
-            ),
-            (
-                "log_index_size_max_bytes",
-                s.log_index_size_max_bytes.map(|v| v.to_string()),
-            ),
-        ];
-        for (setting, value) in explicit {
+        let mut defaults = BrokerDefaults::default();
+        for (setting, topic_config, value) in topic_defaults(&s) {
             let Some(value) = value else { continue };
-            let topic_config = TOPIC_DEFAULTS
-                .iter()
-                .find(|(s, _)| *s == setting)
-                .map_or(setting, |(_, t)| t);
-            topic_defaults
+            defaults
                 .set(topic_config, &value)
                 .map_err(|e| invalid(origin, setting, e.to_string()))?;
         }
@@ -242,7 +238,7 @@ impl Config {
             auto_create_topics: s.auto_create_topics_enable.unwrap_or(true),
             num_partitions,
             default_replication_factor,
-            topic_defaults,
+            topic_defaults: defaults,
             retention_check_interval: Duration::from_millis(interval),
             flush: s.flush.unwrap_or_default(),
             socket_request_max_bytes,
@@ -348,7 +344,7 @@ mod tests {
         let mut default = Config::default();
         // Explicitly set topic defaults differ from built-in ones only in
         // where they say they came from; compare values.
-        for (_, topic_config) in TOPIC_DEFAULTS {
+        for (_, topic_config, _) in topic_defaults(&Settings::default()) {
             let def = crate::cluster::topic_config::lookup(topic_config).unwrap();
             assert_eq!(
                 shipped.topic_defaults.get(topic_config),
