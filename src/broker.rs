@@ -55,7 +55,8 @@ pub enum BrokerError {
 /// (the next start recovers the logs); call [`Broker::shutdown`] instead.
 pub struct Broker {
     state: Arc<BrokerState>,
-    listeners: Vec<(String, SocketAddr)>,
+    /// (node id, listener name, bound address), brokers in node id order.
+    listeners: Vec<(i32, String, SocketAddr)>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -118,6 +119,13 @@ impl BrokerBuilder {
         self
     }
 
+    /// Simulates a cluster of `n` brokers (node ids 1..=n) from this one
+    /// process, each on its own port; see [`Broker::broker_addrs`].
+    pub fn brokers(mut self, n: u16) -> Self {
+        self.config.brokers = n.clamp(1, crate::config::MAX_BROKERS);
+        self
+    }
+
     pub fn auto_create_topics(mut self, enabled: bool) -> Self {
         self.config.auto_create_topics = enabled;
         self
@@ -155,20 +163,39 @@ fn is_wildcard(host: &str) -> bool {
     host.is_empty() || host == "0.0.0.0" || host == "::" || host == "[::]"
 }
 
-async fn bind(config: &ListenerConfig) -> Result<TcpListener, BrokerError> {
+/// Port `base + index`: simulated broker `index` of a listener.
+fn offset_port(base: u16, index: u16, listener: &ListenerConfig) -> Result<u16, BrokerError> {
+    base.checked_add(index).ok_or_else(|| BrokerError::Bind {
+        listener: listener.name.clone(),
+        address: format!("port {base} + {index}"),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "port above 65535"),
+    })
+}
+
+/// Binds simulated broker `index` of a listener: the listener's port +
+/// index, or a free port of its own when the port is 0.
+async fn bind(
+    config: &ListenerConfig,
+    index: u16,
+) -> Result<(TcpListener, SocketAddr), BrokerError> {
     let host = if config.bind_host.is_empty() {
         "0.0.0.0"
     } else {
         config.bind_host.as_str()
     };
-    let address = format!("{host}:{}", config.bind_port);
-    TcpListener::bind(&address)
-        .await
-        .map_err(|source| BrokerError::Bind {
-            listener: config.name.clone(),
-            address,
-            source,
-        })
+    let port = match config.bind_port {
+        0 => 0,
+        base => offset_port(base, index, config)?,
+    };
+    let address = format!("{host}:{port}");
+    let failed = |source| BrokerError::Bind {
+        listener: config.name.clone(),
+        address: address.clone(),
+        source,
+    };
+    let socket = TcpListener::bind(&address).await.map_err(failed)?;
+    let local = socket.local_addr().map_err(failed)?;
+    Ok((socket, local))
 }
 
 impl Broker {
@@ -181,26 +208,29 @@ impl Broker {
         if config.listeners.is_empty() {
             return Err(BrokerError::NoListeners);
         }
-        let mut bound = Vec::with_capacity(config.listeners.len());
-        let mut endpoints = Vec::with_capacity(config.listeners.len());
-        for listener in &config.listeners {
-            let socket = bind(listener).await?;
-            let local = socket.local_addr().map_err(|source| BrokerError::Bind {
-                listener: listener.name.clone(),
-                address: format!("{}:{}", listener.bind_host, listener.bind_port),
-                source,
-            })?;
-            let (host, port) = match &listener.advertised {
-                Some((host, port)) => (host.clone(), if *port == 0 { local.port() } else { *port }),
-                None if is_wildcard(&listener.bind_host) => ("localhost".to_string(), local.port()),
-                None => (listener.bind_host.clone(), local.port()),
-            };
-            endpoints.push(Endpoint {
-                listener: listener.name.clone(),
-                host,
-                port,
-            });
-            bound.push((listener.name.clone(), local, socket));
+        let mut bound = Vec::new();
+        let mut nodes = Vec::with_capacity(usize::from(config.brokers));
+        for index in 0..config.brokers {
+            let node_id = config.node_id + i32::from(index);
+            let mut endpoints = Vec::with_capacity(config.listeners.len());
+            for listener in &config.listeners {
+                let (socket, local) = bind(listener, index).await?;
+                let (host, port) = match &listener.advertised {
+                    Some((host, 0)) => (host.clone(), local.port()),
+                    Some((host, port)) => (host.clone(), offset_port(*port, index, listener)?),
+                    None if is_wildcard(&listener.bind_host) => {
+                        ("localhost".to_string(), local.port())
+                    }
+                    None => (listener.bind_host.clone(), local.port()),
+                };
+                endpoints.push(Endpoint {
+                    listener: listener.name.clone(),
+                    host,
+                    port,
+                });
+                bound.push((node_id, listener.name.clone(), local, socket));
+            }
+            nodes.push(BrokerNode { node_id, endpoints });
         }
 
         let storage = if config.in_memory {
@@ -209,10 +239,7 @@ impl Broker {
             Storage::open(&config.data_dir, config.flush == FlushPolicy::Always)?
         };
         let settings = ClusterSettings {
-            brokers: vec![BrokerNode {
-                node_id: config.node_id,
-                endpoints,
-            }],
+            brokers: nodes,
             controller_id: config.node_id,
             default_partitions: config.num_partitions,
             default_replication_factor: config.default_replication_factor,
@@ -227,12 +254,15 @@ impl Broker {
 
         let mut tasks = Vec::new();
         let mut listeners = Vec::new();
-        for (name, local, socket) in bound {
-            listeners.push((name.clone(), local));
+        for (node_id, name, local, socket) in bound {
+            listeners.push((node_id, name.clone(), local));
             tasks.push(tokio::spawn(crate::server::accept_loop(
                 Arc::clone(&state),
                 socket,
-                Arc::from(name.as_str()),
+                crate::server::ListenerIdentity {
+                    name: Arc::from(name.as_str()),
+                    node_id,
+                },
             )));
         }
         tasks.push(tokio::spawn(every(
@@ -252,13 +282,25 @@ impl Broker {
         })
     }
 
-    /// The address of the first listener (what a test gives its client).
+    /// The address of the first listener of the first broker (what a test
+    /// gives its client).
     pub fn addr(&self) -> SocketAddr {
-        self.listeners[0].1
+        self.listeners[0].2
     }
 
-    /// Every listener's name and bound address.
-    pub fn listeners(&self) -> &[(String, SocketAddr)] {
+    /// The first listener's address on every simulated broker, in node id
+    /// order: a bootstrap list naming the whole cluster.
+    pub fn broker_addrs(&self) -> Vec<SocketAddr> {
+        let first = &self.listeners[0].1;
+        self.listeners
+            .iter()
+            .filter(|(_, name, _)| name == first)
+            .map(|(_, _, addr)| *addr)
+            .collect()
+    }
+
+    /// Every listener's node id, name and bound address.
+    pub fn listeners(&self) -> &[(i32, String, SocketAddr)] {
         &self.listeners
     }
 

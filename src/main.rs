@@ -97,7 +97,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let listening: Vec<String> = broker.listeners().iter().map(|(_, addr)| addr.to_string()).collect();
+        let listening: Vec<String> = broker.listeners().iter().map(|(_, _, addr)| addr.to_string()).collect();
         info!(
             "klamm {} listening on {} (advertised {}), data in {data}, cluster {}, started in {:.1} ms",
             env!("CARGO_PKG_VERSION"),

@@ -36,6 +36,8 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
 fn bad_settings_stop_klamm_with_a_message_naming_them() {
     assert!(refused(&[], &[("KLAMM_NUM_PARTITION", "3")]).contains("KLAMM_NUM_PARTITION"));
     assert!(refused(&["--num-partitions", "0"], &[]).contains("num_partitions"));
+    assert!(refused(&["--brokers", "0"], &[]).contains("brokers"));
+    assert!(refused(&["--brokers", "65"], &[]).contains("brokers"));
     assert!(refused(&[], &[("KAFKA_LOG_RETENTION_HOURS", "soon")])
         .contains("KAFKA_LOG_RETENTION_HOURS"));
     assert!(refused(&["--log-message-timestamp-type", "WallClock"], &[])
@@ -106,4 +108,47 @@ fn help_lists_every_setting() {
     ] {
         assert!(help.contains(flag), "--help does not mention {flag}");
     }
+}
+
+/// A base port whose next two ports are free too (checked, then released).
+fn three_free_ports() -> Option<u16> {
+    use std::net::TcpListener;
+    for _ in 0..20 {
+        let base = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        if base > 65_000 {
+            continue;
+        }
+        let held: Vec<_> = (base..base + 3)
+            .map_while(|p| TcpListener::bind(("127.0.0.1", p)).ok())
+            .collect();
+        if held.len() == 3 {
+            return Some(base);
+        }
+    }
+    None
+}
+
+#[test]
+fn brokers_flag_serves_a_cluster_on_consecutive_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = three_free_ports().expect("three consecutive free ports");
+    let listen = format!("127.0.0.1:{base}");
+    let broker = KlammProcess::start(dir.path(), &["--listen", &listen, "--brokers", "3"]);
+    assert_eq!(broker.bootstrap, listen);
+    for port in base..base + 3 {
+        let mut client = RawClient::connect(&format!("127.0.0.1:{port}"));
+        let response = client.send(12, &MetadataRequest::default().with_topics(None));
+        let listed: Vec<(i32, i32)> = response
+            .brokers
+            .iter()
+            .map(|b| (b.node_id.0, b.port))
+            .collect();
+        let base = i32::from(base);
+        assert_eq!(listed, vec![(1, base), (2, base + 1), (3, base + 2)]);
+    }
+    assert!(broker.stop().success());
 }

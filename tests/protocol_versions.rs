@@ -69,6 +69,7 @@ fn every_advertised_version_of_every_api_answers() {
         ApiKey::DescribeGroups,
         ApiKey::DeleteGroups,
         ApiKey::OffsetDelete,
+        ApiKey::DescribeCluster,
     ];
     assert_eq!(
         advertised.len(),
@@ -250,5 +251,30 @@ fn every_advertised_version_of_every_api_answers() {
             "DeleteTopics v{v}: {:?}",
             response.responses[0].error_message
         );
+    }
+}
+
+#[test]
+fn every_version_of_describe_cluster_names_the_broker() {
+    let broker = TestBroker::in_memory();
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let advertised = supported(&mut client);
+    for v in versions(&advertised, ApiKey::DescribeCluster) {
+        let request =
+            DescribeClusterRequest::default().with_include_cluster_authorized_operations(true);
+        let response = client.send(v, &request);
+        assert_eq!(response.error_code, 0, "DescribeCluster v{v}");
+        assert_eq!(response.brokers.len(), 1, "DescribeCluster v{v}");
+        assert_eq!(response.brokers[0].broker_id.0, 1);
+        assert_eq!(response.controller_id.0, 1);
+        assert_ne!(response.cluster_authorized_operations, i32::MIN);
+        if v >= 1 {
+            let controllers =
+                client.send(v, &DescribeClusterRequest::default().with_endpoint_type(2));
+            assert_eq!(
+                controllers.error_code, 115,
+                "UNSUPPORTED_ENDPOINT_TYPE at v{v}"
+            );
+        }
     }
 }

@@ -210,6 +210,17 @@ impl Cluster {
         &self.settings.brokers
     }
 
+    /// Each broker's node id and address on `listener`.
+    pub fn endpoints<'a>(
+        &'a self,
+        listener: &'a str,
+    ) -> impl Iterator<Item = (i32, &'a Endpoint)> + 'a {
+        self.settings
+            .brokers
+            .iter()
+            .filter_map(move |b| b.endpoint(listener).map(|e| (b.node_id, e)))
+    }
+
     pub fn controller_id(&self) -> i32 {
         self.settings.controller_id
     }
@@ -223,16 +234,30 @@ impl Cluster {
     }
 
     /// The replicas of a partition: consecutive brokers starting at one that
-    /// rotates with the partition index, so leadership spreads evenly.
+    /// rotates with the partition index, so leadership spreads evenly. A
+    /// replication factor above the broker count (a topic created when more
+    /// brokers were simulated) is cut to the brokers there are.
     pub fn replicas(&self, partition: i32, replication_factor: i16) -> Vec<i32> {
         let brokers = &self.settings.brokers;
-        if brokers.is_empty() {
-            return Vec::new();
-        }
         let n = brokers.len();
-        (0..replication_factor.max(1) as usize)
+        let count = (replication_factor.max(1) as usize).min(n);
+        (0..count)
             .map(|i| brokers[(partition.max(0) as usize + i) % n].node_id)
             .collect()
+    }
+
+    /// The broker that leads a partition: its first replica.
+    pub fn leader(&self, topic: &Topic, partition: i32) -> i32 {
+        self.replicas(partition, topic.replication_factor)
+            .first()
+            .copied()
+            .unwrap_or(-1)
+    }
+
+    /// The broker that coordinates every group: the controller. (Kafka
+    /// spreads groups over brokers; clients find the coordinator either way.)
+    pub fn coordinator_id(&self) -> i32 {
+        self.settings.controller_id
     }
 
     pub fn topic(&self, name: &str) -> Option<Arc<Topic>> {

@@ -32,6 +32,9 @@ pub enum ConfigError {
     File { path: PathBuf, reason: String },
 }
 
+/// A simulated cluster is for exercising client routing, not for scale.
+pub const MAX_BROKERS: u16 = 64;
+
 /// The resolved configuration a broker runs with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -39,6 +42,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub in_memory: bool,
     pub node_id: i32,
+    /// How many brokers this process plays (node ids `node_id..node_id+brokers`).
+    pub brokers: u16,
     pub auto_create_topics: bool,
     pub num_partitions: i32,
     pub default_replication_factor: i16,
@@ -172,6 +177,21 @@ impl Config {
         if node_id < 0 {
             return Err(invalid(origin, "node_id", "must be 0 or more"));
         }
+        let brokers = s.brokers.unwrap_or(1);
+        if !(1..=MAX_BROKERS).contains(&brokers) {
+            return Err(invalid(
+                origin,
+                "brokers",
+                format!("must be between 1 and {MAX_BROKERS}"),
+            ));
+        }
+        if i32::from(brokers - 1) > i32::MAX - node_id {
+            return Err(invalid(
+                origin,
+                "node_id",
+                "too large for that many brokers",
+            ));
+        }
         let num_partitions = s.num_partitions.unwrap_or(1);
         if num_partitions < 1 {
             return Err(invalid(origin, "num_partitions", "must be at least 1"));
@@ -235,6 +255,7 @@ impl Config {
             data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("klamm-data")),
             in_memory: s.in_memory.unwrap_or(false),
             node_id,
+            brokers,
             auto_create_topics: s.auto_create_topics_enable.unwrap_or(true),
             num_partitions,
             default_replication_factor,

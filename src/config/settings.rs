@@ -70,6 +70,11 @@ settings! {
     /// This broker's node id [default: 1].
     #[arg(long, value_name = "ID")]
     node_id: i32,
+    /// Brokers to simulate from this one process: broker i (from 0) listens
+    /// on each listener's port + i and has node id `node_id` + i; the data
+    /// is stored once [default: 1].
+    #[arg(long, value_name = "N")]
+    brokers: u16,
     /// Create topics when a client asks for metadata of an unknown one
     /// [default: true].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -147,7 +152,7 @@ settings! {
 }
 
 /// Settings only klamm has; `KAFKA_*` variables never set them.
-pub const KLAMM_ONLY: &[&str] = &["data_dir", "in_memory", "flush", "log_level"];
+pub const KLAMM_ONLY: &[&str] = &["data_dir", "in_memory", "flush", "log_level", "brokers"];
 
 #[cfg(test)]
 mod tests {

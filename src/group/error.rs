@@ -24,6 +24,8 @@ pub enum GroupError {
     InvalidSessionTimeout,
     #[error("the group coordinator is not available")]
     CoordinatorNotAvailable,
+    #[error("this broker is not the group coordinator")]
+    NotCoordinator,
     #[error("the group does not exist")]
     GroupIdNotFound,
     #[error("the group has members")]

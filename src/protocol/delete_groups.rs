@@ -19,7 +19,10 @@ impl Handler for Api {
     async fn handle(ctx: &RequestContext<'_>, request: DeleteGroupsRequest) -> Outcome<DeleteGroupsResponse> {
         let mut results = Vec::with_capacity(request.groups_names.len());
         for group_id in request.groups_names {
-            let result = ctx.state.groups.delete(&group_id.0).await;
+            let result = match ctx.groups() {
+                Ok(groups) => groups.delete(&group_id.0).await,
+                Err(e) => Err(e),
+            };
             results.push(
                 DeletableGroupResult::default()
                     .with_group_id(group_id)

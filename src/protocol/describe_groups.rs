@@ -6,6 +6,7 @@ use kafka_protocol::messages::describe_groups_response::{DescribedGroup, Describ
 use kafka_protocol::messages::{ApiKey, DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::StrBytes;
 
+use super::error_codes::for_group;
 use super::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 
 pub struct Api;
@@ -28,7 +29,19 @@ impl Handler for Api {
         };
         let mut groups = Vec::with_capacity(request.groups.len());
         for group_id in request.groups {
-            let description = ctx.state.groups.describe(&group_id.0).await;
+            let coordinator = match ctx.groups() {
+                Ok(coordinator) => coordinator,
+                Err(e) => {
+                    groups.push(
+                        DescribedGroup::default()
+                            .with_group_id(group_id)
+                            .with_error_code(for_group(&e).code())
+                            .with_authorized_operations(operations),
+                    );
+                    continue;
+                }
+            };
+            let description = coordinator.describe(&group_id.0).await;
             let members = description
                 .members
                 .into_iter()

@@ -83,6 +83,7 @@ pub fn for_group(error: &GroupError) -> ResponseError {
         GroupError::OffsetMetadataTooLarge(_) => ResponseError::OffsetMetadataTooLarge,
         GroupError::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
         // Retriable for the client: it finds the coordinator again and retries.
+        GroupError::NotCoordinator => ResponseError::NotCoordinator,
         GroupError::CoordinatorNotAvailable | GroupError::Storage(_) => {
             ResponseError::CoordinatorNotAvailable
         }

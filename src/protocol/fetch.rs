@@ -32,7 +32,7 @@ pub struct Api;
 /// One requested partition, resolved to its log.
 struct Target {
     partition: i32,
-    log: Option<Arc<PartitionLog>>,
+    log: Result<Arc<PartitionLog>, ResponseError>,
     fetch_offset: i64,
     partition_max_bytes: usize,
     leader_epoch_error: Option<ResponseError>,
@@ -53,8 +53,9 @@ fn failed(partition: i32, error: ResponseError) -> PartitionData {
 }
 
 fn read_partition(target: &Target, budget: &mut usize, min_one: &mut bool) -> (PartitionData, bool) {
-    let Some(log) = &target.log else {
-        return (failed(target.partition, ResponseError::UnknownTopicOrPartition), true);
+    let log = match &target.log {
+        Ok(log) => log,
+        Err(error) => return (failed(target.partition, *error), true),
     };
     if let Some(error) = target.leader_epoch_error {
         return (failed(target.partition, error), true);
@@ -137,7 +138,7 @@ impl Handler for Api {
                     .iter()
                     .map(|p| Target {
                         partition: p.partition,
-                        log: topic.as_ref().and_then(|topic| topic.partition(p.partition)),
+                        log: ctx.led_partition(topic.as_deref(), p.partition),
                         fetch_offset: p.fetch_offset,
                         partition_max_bytes: p.partition_max_bytes.max(0) as usize,
                         leader_epoch_error: for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH),
@@ -152,7 +153,7 @@ impl Handler for Api {
         let mut shutdown = ctx.state.shutdown_signal();
         let logs: Vec<&Arc<PartitionLog>> = topics
             .iter()
-            .flat_map(|(_, targets)| targets.iter().filter_map(|t| t.log.as_ref()))
+            .flat_map(|(_, targets)| targets.iter().filter_map(|t| t.log.as_ref().ok()))
             .collect();
         loop {
             // Listen before looking, so data appended in between still wakes us.

@@ -1,5 +1,5 @@
 //! FindCoordinator (key 10): which broker coordinates a group — always the
-//! cluster's controller. From v4 many keys are asked at once.
+//! cluster's coordinator, node 1 of a simulated cluster. From v4 many keys are asked at once.
 //!
 //! klamm coordinates consumer groups only; a transaction or share-group key
 //! gets INVALID_REQUEST with a message rather than a retriable error that
@@ -27,10 +27,8 @@ fn locate(ctx: &RequestContext<'_>, key: &str, key_type: i8) -> (i16, Option<Str
     }
     let cluster = &ctx.state.cluster;
     let node = cluster
-        .brokers()
-        .iter()
-        .find(|b| b.node_id == cluster.controller_id())
-        .and_then(|b| b.endpoint(ctx.listener).map(|e| (b.node_id, e)));
+        .endpoints(ctx.listener)
+        .find(|(id, _)| *id == cluster.coordinator_id());
     match node {
         Some((id, endpoint)) => (0, None, id, endpoint.host.clone(), i32::from(endpoint.port)),
         None => fail(ResponseError::CoordinatorNotAvailable, "no coordinator on this listener"),

@@ -16,16 +16,19 @@ impl Handler for Api {
     type Response = HeartbeatResponse;
 
     async fn handle(ctx: &RequestContext<'_>, request: HeartbeatRequest) -> Outcome<HeartbeatResponse> {
-        let result = ctx
-            .state
-            .groups
-            .heartbeat(
-                &request.group_id.0,
-                &request.member_id,
-                request.group_instance_id.as_deref(),
-                request.generation_id,
-            )
-            .await;
+        let result = match ctx.groups() {
+            Ok(groups) => {
+                groups
+                    .heartbeat(
+                        &request.group_id.0,
+                        &request.member_id,
+                        request.group_instance_id.as_deref(),
+                        request.generation_id,
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         Outcome::Respond(HeartbeatResponse::default().with_error_code(group_code(result.err().as_ref())))
     }
 }

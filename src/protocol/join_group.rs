@@ -14,7 +14,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::error_codes::group_code;
 use super::{Handler, Outcome, RequestContext};
-use crate::group::types::{ClientInfo, JoinRequest};
+use crate::group::types::{ClientInfo, JoinRequest, JoinResponse};
 
 pub struct Api;
 
@@ -58,7 +58,10 @@ impl Handler for Api {
             require_known_member_id: version >= 4,
             supports_skip_assignment: version >= 9,
         };
-        let joined = ctx.state.groups.join(join).await;
+        let joined = match ctx.groups() {
+            Ok(groups) => groups.join(join).await,
+            Err(e) => JoinResponse::error(e, &request.member_id),
+        };
         // Before v7 the protocol name cannot be null.
         let protocol_name = match joined.protocol_name {
             None if version < 7 => Some(String::new()),

@@ -35,7 +35,11 @@ impl Handler for Api {
                 instance_id: None,
             }]
         };
-        let results = match ctx.state.groups.leave(&request.group_id.0, leaving.clone()).await {
+        let left = match ctx.groups() {
+            Ok(groups) => groups.leave(&request.group_id.0, leaving.clone()).await,
+            Err(e) => Err(e),
+        };
+        let results = match left {
             Ok(results) => results,
             Err(error) => {
                 return Outcome::Respond(LeaveGroupResponse::default().with_error_code(for_group(&error).code()))

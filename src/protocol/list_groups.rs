@@ -18,10 +18,10 @@ impl Handler for Api {
 
     async fn handle(ctx: &RequestContext<'_>, request: ListGroupsRequest) -> Outcome<ListGroupsResponse> {
         let states: Vec<String> = request.states_filter.iter().map(|s| s.to_string()).collect();
-        let groups = ctx
-            .state
-            .groups
-            .list(&states)
+        // Each broker lists the groups it coordinates; admin clients ask
+        // every broker and merge.
+        let listed = ctx.groups().map(|g| g.list(&states)).unwrap_or_default();
+        let groups = listed
             .into_iter()
             .map(|g| {
                 ListedGroup::default()

@@ -3,7 +3,6 @@
 //! earliest without tiered storage), or the first record at or after a
 //! timestamp, found through the time index.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::{ApiKey, ListOffsetsRequest, ListOffsetsResponse};
 
@@ -54,8 +53,9 @@ impl Handler for Api {
                     .iter()
                     .map(|p| {
                         let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
-                        let Some(log) = topic.as_ref().and_then(|t| t.partition(p.partition_index)) else {
-                            return response.with_error_code(ResponseError::UnknownTopicOrPartition.code());
+                        let log = match ctx.led_partition(topic.as_deref(), p.partition_index) {
+                            Ok(log) => log,
+                            Err(error) => return response.with_error_code(error.code()),
                         };
                         if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH) {
                             return response.with_error_code(error.code());

@@ -25,7 +25,7 @@ pub struct Api;
 const TOPIC_OPERATIONS: i32 = bits(&[3, 4, 5, 6, 7, 8, 10, 11]);
 /// Cluster operations (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
 /// DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE).
-const CLUSTER_OPERATIONS: i32 = bits(&[5, 7, 8, 9, 10, 11, 12]);
+pub(crate) const CLUSTER_OPERATIONS: i32 = bits(&[5, 7, 8, 9, 10, 11, 12]);
 
 const fn bits(operations: &[i32]) -> i32 {
     let mut mask = 0;
@@ -89,15 +89,12 @@ impl Handler for Api {
             OPERATIONS_NOT_REQUESTED
         };
         let brokers = cluster
-            .brokers()
-            .iter()
-            .filter_map(|b| {
-                b.endpoint(ctx.listener).map(|e| {
-                    MetadataResponseBroker::default()
-                        .with_node_id(BrokerId(b.node_id))
-                        .with_host(StrBytes::from_string(e.host.clone()))
-                        .with_port(i32::from(e.port))
-                })
+            .endpoints(ctx.listener)
+            .map(|(node_id, e)| {
+                MetadataResponseBroker::default()
+                    .with_node_id(BrokerId(node_id))
+                    .with_host(StrBytes::from_string(e.host.clone()))
+                    .with_port(i32::from(e.port))
             })
             .collect();
 

@@ -45,10 +45,44 @@ pub(crate) struct RequestContext<'a> {
     pub state: &'a BrokerState,
     /// The listener the connection came in on (decides advertised addresses).
     pub listener: &'a str,
+    /// The (simulated) broker the connection reached.
+    pub node_id: i32,
     pub api_version: i16,
     pub client_id: &'a str,
     /// The client's address as Kafka shows it (`/127.0.0.1`).
     pub client_host: &'a str,
+}
+
+impl RequestContext<'_> {
+    /// A partition's log, if the partition exists and the broker this
+    /// connection reached leads it: produce and fetch go to the leader only,
+    /// as in a real cluster, so clients must route by Metadata.
+    pub fn led_partition(
+        &self,
+        topic: Option<&crate::cluster::Topic>,
+        partition: i32,
+    ) -> Result<std::sync::Arc<crate::storage::PartitionLog>, kafka_protocol::error::ResponseError>
+    {
+        use kafka_protocol::error::ResponseError;
+        let topic = topic.ok_or(ResponseError::UnknownTopicOrPartition)?;
+        let log = topic
+            .partition(partition)
+            .ok_or(ResponseError::UnknownTopicOrPartition)?;
+        if self.state.cluster.leader(topic, partition) != self.node_id {
+            return Err(ResponseError::NotLeaderOrFollower);
+        }
+        Ok(log)
+    }
+
+    /// The group coordinator, if this broker is it; other brokers answer
+    /// group requests with NOT_COORDINATOR.
+    pub fn groups(&self) -> Result<&crate::group::GroupCoordinator, crate::group::GroupError> {
+        if self.state.cluster.coordinator_id() == self.node_id {
+            Ok(&self.state.groups)
+        } else {
+            Err(crate::group::GroupError::NotCoordinator)
+        }
+    }
 }
 
 /// One Kafka API: its key, the versions klamm implements, and the handler.
@@ -114,6 +148,7 @@ apis! {
     describe_groups,
     delete_groups,
     offset_delete,
+    describe_cluster,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
@@ -158,6 +193,7 @@ pub(crate) async fn handle_frame(
 /// What a request needs to know about its connection.
 pub(crate) struct Connection {
     pub listener: std::sync::Arc<str>,
+    pub node_id: i32,
     /// The peer's address as Kafka shows it (`/127.0.0.1`).
     pub client_host: String,
 }
@@ -188,6 +224,7 @@ async fn run<H: Handler>(
     let ctx = RequestContext {
         state,
         listener: &connection.listener,
+        node_id: connection.node_id,
         api_version: version,
         client_id: header.client_id.as_deref().unwrap_or_default(),
         client_host: &connection.client_host,

@@ -59,7 +59,11 @@ impl Handler for Api {
                 member_id: request.member_id.to_string(),
                 instance_id: request.group_instance_id.as_ref().map(|i| i.to_string()),
             };
-            let result = match ctx.state.groups.commit(&request.group_id.0, author, offsets).await {
+            let committed = match ctx.groups() {
+                Ok(groups) => groups.commit(&request.group_id.0, author, offsets).await,
+                Err(e) => Err(e),
+            };
+            let result = match committed {
                 Ok(Some(durable)) => match durable.await {
                     Ok(Ok(())) => Ok(()),
                     _ => Err(ResponseError::CoordinatorNotAvailable),

@@ -31,7 +31,11 @@ impl Handler for Api {
                 }
             }
         }
-        let mut results = match ctx.state.groups.delete_offsets(&request.group_id.0, known.clone()).await {
+        let deleted = match ctx.groups() {
+            Ok(groups) => groups.delete_offsets(&request.group_id.0, known.clone()).await,
+            Err(e) => Err(e),
+        };
+        let mut results = match deleted {
             Ok(results) => known.into_iter().zip(results).collect::<Vec<_>>(),
             Err(error) => {
                 return Outcome::Respond(OffsetDeleteResponse::default().with_error_code(for_group(&error).code()))

@@ -8,9 +8,11 @@ use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
     OffsetFetchResponseTopics,
 };
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{ApiKey, OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
+use super::error_codes::for_group;
 use super::{Handler, Outcome, RequestContext};
 use crate::group::store::Committed;
 
@@ -90,6 +92,48 @@ macro_rules! wanted {
     };
 }
 
+/// The answer of a broker that does not coordinate groups: the error where
+/// each version carries it (per partition in v1, per request in v2-7, per
+/// group from v8).
+fn not_coordinator(version: i16, request: OffsetFetchRequest, error: ResponseError) -> OffsetFetchResponse {
+    if version >= 8 {
+        let groups = request
+            .groups
+            .into_iter()
+            .map(|g| {
+                OffsetFetchResponseGroup::default()
+                    .with_group_id(g.group_id)
+                    .with_error_code(error.code())
+            })
+            .collect();
+        return OffsetFetchResponse::default().with_groups(groups);
+    }
+    if version >= 2 {
+        return OffsetFetchResponse::default().with_error_code(error.code());
+    }
+    let topics = request
+        .topics
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let partitions = t
+                .partition_indexes
+                .into_iter()
+                .map(|p| {
+                    OffsetFetchResponsePartition::default()
+                        .with_partition_index(p)
+                        .with_committed_offset(-1)
+                        .with_error_code(error.code())
+                })
+                .collect();
+            OffsetFetchResponseTopic::default()
+                .with_name(t.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    OffsetFetchResponse::default().with_topics(topics)
+}
+
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::OffsetFetch;
     const MIN_VERSION: i16 = 1;
@@ -98,7 +142,10 @@ impl Handler for Api {
     type Response = OffsetFetchResponse;
 
     async fn handle(ctx: &RequestContext<'_>, request: OffsetFetchRequest) -> Outcome<OffsetFetchResponse> {
-        let groups = &ctx.state.groups;
+        let groups = match ctx.groups() {
+            Ok(groups) => groups,
+            Err(e) => return Outcome::Respond(not_coordinator(ctx.api_version, request, for_group(&e))),
+        };
         if ctx.api_version < 8 {
             let rows = rows(groups.committed(&request.group_id.0), wanted!(request.topics));
             let topics = response_topics!(rows, OffsetFetchResponseTopic, OffsetFetchResponsePartition);

@@ -6,7 +6,6 @@
 //! "undefined" (-1, -1), as Kafka's leader does for an epoch it has not seen.
 //! Versions 0 and 1 are not served: the codec cannot parse them.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_for_leader_epoch_response::{EpochEndOffset, OffsetForLeaderTopicResult};
 use kafka_protocol::messages::{ApiKey, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 
@@ -40,8 +39,9 @@ impl Handler for Api {
                     .iter()
                     .map(|p| {
                         let result = EpochEndOffset::default().with_partition(p.partition);
-                        let Some(log) = topic.as_ref().and_then(|t| t.partition(p.partition)) else {
-                            return result.with_error_code(ResponseError::UnknownTopicOrPartition.code());
+                        let log = match ctx.led_partition(topic.as_deref(), p.partition) {
+                            Ok(log) => log,
+                            Err(error) => return result.with_error_code(error.code()),
                         };
                         if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH) {
                             return result.with_error_code(error.code());

@@ -35,10 +35,11 @@ fn produce_partition(
     records: Option<bytes::Bytes>,
     acks: i16,
 ) -> (PartitionProduceResponse, Option<crate::storage::Durable>) {
-    let Some(topic) = topic else {
-        return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
+    let log = match ctx.led_partition(topic, index) {
+        Ok(log) => log,
+        Err(e) => return (error(index, e, None), None),
     };
-    let Some(log) = topic.partition(index) else {
+    let Some(topic) = topic else {
         return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
     };
     let settings = topic.settings();

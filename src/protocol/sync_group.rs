@@ -6,7 +6,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::error_codes::group_code;
 use super::{Handler, Outcome, RequestContext};
-use crate::group::types::SyncRequest;
+use crate::group::types::{SyncRequest, SyncResponse};
 
 pub struct Api;
 
@@ -32,7 +32,10 @@ impl Handler for Api {
                 .map(|a| (a.member_id.to_string(), a.assignment))
                 .collect(),
         };
-        let synced = ctx.state.groups.sync(sync).await;
+        let synced = match ctx.groups() {
+            Ok(groups) => groups.sync(sync).await,
+            Err(e) => SyncResponse::error(e),
+        };
         Outcome::Respond(
             SyncGroupResponse::default()
                 .with_error_code(group_code(synced.error.as_ref()))

@@ -24,9 +24,10 @@ const WRITE_BUFFER: usize = 64 * 1024;
 pub async fn serve(
     state: Arc<BrokerState>,
     stream: TcpStream,
-    listener: Arc<str>,
+    identity: super::ListenerIdentity,
     peer: SocketAddr,
 ) {
+    let listener = identity.name;
     let _ = stream.set_nodelay(true);
     let (mut reader, writer) = stream.into_split();
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER, writer);
@@ -35,6 +36,7 @@ pub async fn serve(
     debug!(%peer, listener = &*listener, "connection opened");
     let connection = Connection {
         listener: Arc::clone(&listener),
+        node_id: identity.node_id,
         client_host: format!("/{}", peer.ip()),
     };
     let reason = loop {

@@ -11,15 +11,27 @@ use tracing::{debug, warn};
 
 use crate::state::BrokerState;
 
+/// Which listener of which (simulated) broker a socket is.
+#[derive(Clone, Debug)]
+pub struct ListenerIdentity {
+    pub name: Arc<str>,
+    pub node_id: i32,
+}
+
 /// Accepts connections until shutdown, then waits for them to finish.
-pub async fn accept_loop(state: Arc<BrokerState>, listener: TcpListener, name: Arc<str>) {
+pub async fn accept_loop(
+    state: Arc<BrokerState>,
+    listener: TcpListener,
+    identity: ListenerIdentity,
+) {
+    let name = Arc::clone(&identity.name);
     let mut connections = JoinSet::new();
     let mut shutdown = state.shutdown_signal();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(connection::serve(Arc::clone(&state), stream, Arc::clone(&name), peer));
+                    connections.spawn(connection::serve(Arc::clone(&state), stream, identity.clone(), peer));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off briefly

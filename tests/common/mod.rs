@@ -44,6 +44,14 @@ impl TestBroker {
         }
     }
 
+    /// Every simulated broker's address, in node id order.
+    pub fn broker_addrs(&self) -> Vec<String> {
+        self.broker
+            .as_ref()
+            .map(|b| b.broker_addrs().iter().map(|a| a.to_string()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn in_memory() -> Self {
         Self::start(Broker::builder())
     }

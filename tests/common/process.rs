@@ -16,16 +16,20 @@ pub struct KlammProcess {
 }
 
 impl KlammProcess {
-    /// Starts `klamm` on `data_dir` with extra flags; fails the test if it is
-    /// not listening within 20 seconds.
+    /// Starts `klamm` on `data_dir` with extra flags (on 127.0.0.1 and a free
+    /// port unless they say `--listen`); fails the test if it is not
+    /// listening within 20 seconds.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
         Self::start_with_env(data_dir, extra, &[])
     }
 
     pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_klamm"));
+        if !extra.iter().any(|a| a.starts_with("--listen")) {
+            command.args(["--listeners", "127.0.0.1:0"]);
+        }
         command
-            .args(["--listeners", "127.0.0.1:0", "--data-dir"])
+            .arg("--data-dir")
             .arg(data_dir)
             .args(extra)
             .env("RUST_LOG", "info")

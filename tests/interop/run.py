@@ -15,7 +15,11 @@ then `N passed, M failed`, and exits non-zero on any unexpected failure
 true). The seed programs of ../shared/seeds/go run last, one at a time, on
 their fixed ports; where ../shared is absent that step is skipped, loudly.
 
-Usage: run.py [--klamm PATH] [--only CLIENT ...]
+Then the clients that the seed 003 setup names (librdkafka, sarama,
+kafka-python, and kafkajs) run their scenarios once more against a simulated
+three-broker cluster on 9093-9095 (`--only cluster`).
+
+Usage: run.py [--klamm PATH] [--only CLIENT ... | cluster | seeds]
 """
 
 import argparse
@@ -42,6 +46,12 @@ KAFKA_GO_REASON = (
     "(Produce v2 with magic-1 message sets, Fetch v2, CreateTopics v0); "
     "klamm serves Produce v3+, Fetch v4+, CreateTopics v2+"
 )
+
+# The seed 003 cluster: `klamm --brokers 3 --listen 127.0.0.1:9093`, and the
+# clients that run their scenarios against it, bootstrapping as the seed does.
+CLUSTER_PORTS = (9093, 9094, 9095)
+CLUSTER_BOOTSTRAP = ",".join(f"localhost:{p}" for p in CLUSTER_PORTS)
+CLUSTER_CLIENTS = ("confluent-kafka-python", "kafka-python", "sarama", "kafkajs")
 
 # Known failures, with their reason: (client, scenario or "*").
 XFAIL = {
@@ -123,20 +133,27 @@ class Broker:
                 self.proc.wait(10)
 
 
-def run_client(results, klamm, name, command):
+def run_client(results, klamm, name, command, cluster=False):
+    """Runs one client program against a fresh klamm: one broker on a free port,
+    or (cluster) the seed 003 setup of three brokers on 9093-9095, bootstrapped
+    from all three; its results are then reported as `<name>@3-brokers`."""
     missing = [c for c in command if os.sep in c and not os.path.exists(c)]
     if missing:
         results.report(name, "-", "run", "FAIL", f"not installed: {missing[0]} (run tests/interop/install.sh)")
         return
     data = tempfile.mkdtemp(prefix=f"klamm-interop-{name}-")
     broker = None
+    listen = ["--listeners", "127.0.0.1:9093", "--brokers", "3"] if cluster else ["--listeners", "127.0.0.1:0"]
+    if cluster:
+        name = f"{name}@3-brokers"
     try:
-        broker = Broker(klamm, ["--listeners", "127.0.0.1:0", "--data-dir", data], cwd=data)
+        broker = Broker(klamm, [*listen, "--data-dir", data], cwd=data)
+        bootstrap = CLUSTER_BOOTSTRAP if cluster else broker.address
         prefix = re.sub(r"[^a-z0-9]", "", name.lower())[:12]
         started = time.time()
         try:
             done = subprocess.run(
-                [*command, broker.address, prefix],
+                [*command, bootstrap, prefix],
                 cwd=ROOT,
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
@@ -329,7 +346,7 @@ def seed_003(results, klamm, built, work):
         return
     data = os.path.join(work, "seed-003-data")
     os.makedirs(data)
-    broker = Broker(klamm, ["--listeners", "PLAINTEXT://127.0.0.1:9093"], cwd=data)
+    broker = Broker(klamm, ["--listeners", "PLAINTEXT://127.0.0.1:9093", "--brokers", "3"], cwd=data)
     program = Program([built["seed-003"]])
     try:
         ok = wait_for(lambda: program.received("received: "), 20)
@@ -367,7 +384,8 @@ def run_seeds(results, klamm):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--klamm", default=os.path.join(ROOT, "target", "debug", "klamm"))
-    parser.add_argument("--only", nargs="*", help="run only these clients ('seeds' for the seed programs)")
+    parser.add_argument("--only", nargs="*",
+                        help="run only these clients ('cluster' for the three-broker pass, 'seeds' for the seed programs)")
     args = parser.parse_args()
     if not os.path.exists(args.klamm):
         sys.exit(f"no klamm binary at {args.klamm}: build it first (cargo build)")
@@ -376,6 +394,14 @@ def main():
     for name, command in CLIENTS:
         if args.only is None or name in args.only:
             run_client(results, args.klamm, name, command)
+    if args.only is None or "cluster" in args.only:
+        busy = [p for p in CLUSTER_PORTS if not port_free(p)]
+        if busy:
+            results.report("cluster", "-", "ports", "FAIL", f"ports in use: {busy}")
+        else:
+            for name, command in CLIENTS:
+                if name in CLUSTER_CLIENTS:
+                    run_client(results, args.klamm, name, command, cluster=True)
     if args.only is None or "seeds" in args.only:
         run_seeds(results, args.klamm)
     print(f"# {results.xfailed} known failures, {results.skipped} skipped, {time.time() - started:.0f} s")

@@ -180,7 +180,7 @@ function logCreator() {
 
 const kafka = new Kafka({
   clientId: `${prefix}-kafkajs`,
-  brokers: [bootstrap],
+  brokers: bootstrap.split(','),
   logLevel: logLevel.WARN,
   logCreator,
   connectionTimeout: 3000,

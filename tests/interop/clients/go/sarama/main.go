@@ -26,6 +26,10 @@ const libraryVersion = "1.22.1" // pinned by the Debian package
 
 var bootstrap, prefix string
 
+// brokers is the bootstrap list: run.py gives a comma-separated one when it
+// runs the program against a simulated cluster.
+func brokers() []string { return strings.Split(bootstrap, ",") }
+
 // ---------------------------------------------------------------- helpers
 
 func newConfig() *sarama.Config {
@@ -80,7 +84,7 @@ func produce(topic string, recs []harness.Record, conf *sarama.Config, deadline 
 	if conf == nil {
 		conf = newConfig()
 	}
-	p, err := sarama.NewAsyncProducer([]string{bootstrap}, conf)
+	p, err := sarama.NewAsyncProducer(brokers(), conf)
 	if err != nil {
 		return nil, fmt.Errorf("NewAsyncProducer: %v", err)
 	}
@@ -205,7 +209,7 @@ func startMember(name, group, topic string, conf *sarama.Config) (*member, error
 	if conf == nil {
 		conf = newConfig()
 	}
-	cg, err := sarama.NewConsumerGroup([]string{bootstrap}, group, conf)
+	cg, err := sarama.NewConsumerGroup(brokers(), group, conf)
 	if err != nil {
 		return nil, fmt.Errorf("NewConsumerGroup: %v", err)
 	}
@@ -283,7 +287,7 @@ func collect(ms []*member, got [][]*sarama.ConsumerMessage, want int, deadline t
 }
 
 func createTopic(topic string, partitions int32) error {
-	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, newConfig())
+	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
 	if err != nil {
 		return fmt.Errorf("NewClusterAdmin: %v", err)
 	}
@@ -363,7 +367,7 @@ func commitResume(deadline time.Time) error {
 		return err
 	}
 	// What did the close-time commit store?
-	admin, err := sarama.NewClusterAdmin([]string{bootstrap}, newConfig())
+	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
 	if err != nil {
 		return fmt.Errorf("NewClusterAdmin: %v", err)
 	}
