@@ -9,6 +9,7 @@
 //! source of both the routing and the versions ApiVersions advertises.
 
 mod codec;
+mod config_resource;
 pub(crate) mod error_codes;
 mod guard;
 
@@ -114,6 +115,12 @@ apis! {
     describe_groups,
     delete_groups,
     offset_delete,
+    delete_records,
+    create_partitions,
+    describe_configs,
+    alter_configs,
+    incremental_alter_configs,
+    describe_log_dirs,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
