@@ -9,9 +9,16 @@ mod common;
 use common::batch::batch;
 use common::raw::RawClient;
 use common::TestBroker;
+use kafka_protocol::messages::alter_configs_request::{AlterConfigsResource, AlterableConfig};
+use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::delete_records_request::{
+    DeleteRecordsPartition, DeleteRecordsTopic,
+};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::incremental_alter_configs_request as incremental;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_for_leader_epoch_request::{
@@ -70,6 +77,12 @@ fn every_advertised_version_of_every_api_answers() {
         ApiKey::DeleteGroups,
         ApiKey::OffsetDelete,
         ApiKey::DescribeCluster,
+        ApiKey::DeleteRecords,
+        ApiKey::CreatePartitions,
+        ApiKey::DescribeConfigs,
+        ApiKey::AlterConfigs,
+        ApiKey::IncrementalAlterConfigs,
+        ApiKey::DescribeLogDirs,
     ];
     assert_eq!(
         advertised.len(),
@@ -277,4 +290,170 @@ fn every_version_of_describe_cluster_names_the_broker() {
             );
         }
     }
+}
+
+fn produce_to(client: &mut RawClient, topic: &str, values: &[&str]) {
+    let data = PartitionProduceData::default()
+        .with_index(0)
+        .with_records(Some(batch(values, 1_700_000_000_000)));
+    let request = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(5000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(name(topic))
+            .with_partition_data(vec![data])]);
+    let response = client.send(9, &request);
+    assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
+}
+
+#[test]
+fn every_advertised_version_of_every_admin_api_answers() {
+    let broker = TestBroker::in_memory();
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let advertised = supported(&mut client);
+    let topic = CreatableTopic::default()
+        .with_name(name("admin"))
+        .with_num_partitions(1)
+        .with_replication_factor(1);
+    let created = client.send(5, &CreateTopicsRequest::default().with_topics(vec![topic]));
+    assert_eq!(created.topics[0].error_code, 0);
+
+    let mut partitions = 1;
+    for v in versions(&advertised, ApiKey::CreatePartitions) {
+        partitions += 1;
+        let request = CreatePartitionsRequest::default()
+            .with_topics(vec![CreatePartitionsTopic::default()
+                .with_name(name("admin"))
+                .with_count(partitions)
+                .with_assignments(None)])
+            .with_timeout_ms(5000);
+        let result = &client.send(v, &request).results[0];
+        assert_eq!(
+            result.error_code, 0,
+            "CreatePartitions v{v}: {:?}",
+            result.error_message
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::AlterConfigs) {
+        let config = AlterableConfig::default()
+            .with_name(StrBytes::from_static_str("retention.ms"))
+            .with_value(Some(StrBytes::from_string(format!("10000000{v}"))));
+        let request =
+            AlterConfigsRequest::default().with_resources(vec![AlterConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("admin"))
+                .with_configs(vec![config])]);
+        let result = &client.send(v, &request).responses[0];
+        assert_eq!(
+            result.error_code, 0,
+            "AlterConfigs v{v}: {:?}",
+            result.error_message
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::IncrementalAlterConfigs) {
+        let config = incremental::AlterableConfig::default()
+            .with_name(StrBytes::from_static_str("segment.ms"))
+            .with_config_operation(0)
+            .with_value(Some(StrBytes::from_string(format!("6000{v}"))));
+        let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
+            incremental::AlterConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("admin"))
+                .with_configs(vec![config]),
+        ]);
+        let result = &client.send(v, &request).responses[0];
+        assert_eq!(
+            result.error_code, 0,
+            "IncrementalAlterConfigs v{v}: {:?}",
+            result.error_message
+        );
+    }
+
+    for v in versions(&advertised, ApiKey::DescribeConfigs) {
+        let request = DescribeConfigsRequest::default()
+            .with_include_synonyms(true)
+            .with_include_documentation(v >= 3)
+            .with_resources(vec![
+                DescribeConfigsResource::default()
+                    .with_resource_type(2)
+                    .with_resource_name(StrBytes::from_static_str("admin")),
+                DescribeConfigsResource::default()
+                    .with_resource_type(4)
+                    .with_resource_name(StrBytes::from_static_str("1")),
+            ]);
+        let response = client.send(v, &request);
+        let topic = &response.results[0];
+        assert_eq!(topic.error_code, 0, "DescribeConfigs v{v}");
+        assert!(topic.configs.len() > 20, "DescribeConfigs v{v}");
+        let retention = topic
+            .configs
+            .iter()
+            .find(|c| &*c.name == "retention.ms")
+            .unwrap();
+        assert_eq!(retention.value.as_deref(), Some("100000002"));
+        assert_eq!(retention.config_source, 1, "DYNAMIC_TOPIC_CONFIG");
+        assert_eq!(retention.synonyms.len(), 2, "topic and default");
+        if v >= 3 {
+            assert_eq!(retention.config_type, 5, "LONG");
+            assert!(retention
+                .documentation
+                .as_ref()
+                .is_some_and(|d| !d.is_empty()));
+        }
+        let broker_configs = &response.results[1];
+        assert_eq!(broker_configs.error_code, 0, "DescribeConfigs v{v}");
+        let partitions = broker_configs
+            .configs
+            .iter()
+            .find(|c| &*c.name == "num.partitions")
+            .unwrap();
+        assert!(partitions.read_only);
+        assert_eq!(partitions.value.as_deref(), Some("1"));
+    }
+
+    produce_to(&mut client, "admin", &["a", "b", "c", "d", "e", "f"]);
+
+    for v in versions(&advertised, ApiKey::DescribeLogDirs) {
+        let response = client.send(v, &DescribeLogDirsRequest::default().with_topics(None));
+        assert_eq!(response.error_code, 0, "DescribeLogDirs v{v}");
+        let dir = &response.results[0];
+        assert_eq!(&*dir.log_dir, "<in-memory>");
+        assert_eq!(
+            dir.total_bytes, -1,
+            "DescribeLogDirs v{v}: unknown in memory"
+        );
+        let partitions = &dir.topics[0].partitions;
+        assert_eq!(partitions.len() as i32, partitions_count(partitions));
+        assert!(partitions[0].partition_size > 0, "DescribeLogDirs v{v}");
+    }
+
+    let mut offset = 0;
+    for v in versions(&advertised, ApiKey::DeleteRecords) {
+        offset += 1;
+        let request = DeleteRecordsRequest::default()
+            .with_timeout_ms(5000)
+            .with_topics(vec![DeleteRecordsTopic::default()
+                .with_name(name("admin"))
+                .with_partitions(vec![DeleteRecordsPartition::default()
+                    .with_partition_index(0)
+                    .with_offset(offset)])]);
+        let result = &client.send(v, &request).topics[0].partitions[0];
+        assert_eq!(
+            (result.error_code, result.low_watermark),
+            (0, offset),
+            "DeleteRecords v{v}"
+        );
+    }
+}
+
+fn partitions_count(
+    partitions: &[kafka_protocol::messages::describe_log_dirs_response::DescribeLogDirsPartition],
+) -> i32 {
+    partitions
+        .iter()
+        .map(|p| p.partition_index + 1)
+        .max()
+        .unwrap_or(0)
 }

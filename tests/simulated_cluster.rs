@@ -273,3 +273,56 @@ fn a_consumer_group_works_through_the_coordinator() {
         .commit_consumer_state(rdkafka::consumer::CommitMode::Sync)
         .expect("commit through the coordinator");
 }
+
+#[test]
+fn admin_requests_answer_for_the_broker_they_reach() {
+    use kafka_protocol::messages::delete_records_request::{
+        DeleteRecordsPartition, DeleteRecordsTopic,
+    };
+    use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+    let broker = three_brokers();
+    let addrs = broker.broker_addrs();
+    let mut first = RawClient::connect(&addrs[0]);
+    assert_eq!(create(&mut first, "admin-routed", 3, 1), 0);
+
+    // Partition 1 is led by node 2: DeleteRecords goes there or nowhere.
+    let delete = DeleteRecordsRequest::default()
+        .with_timeout_ms(5000)
+        .with_topics(vec![DeleteRecordsTopic::default()
+            .with_name(name("admin-routed"))
+            .with_partitions(vec![DeleteRecordsPartition::default()
+                .with_partition_index(1)
+                .with_offset(-1)])]);
+    let refused = first.send(2, &delete);
+    assert_eq!(
+        refused.topics[0].partitions[0].error_code,
+        NOT_LEADER_OR_FOLLOWER
+    );
+    let mut second = RawClient::connect(&addrs[1]);
+    assert_eq!(
+        second.send(2, &delete).topics[0].partitions[0].error_code,
+        0
+    );
+
+    // A broker describes its own configs, under its own id.
+    let describe = |id: &str| {
+        DescribeConfigsRequest::default().with_resources(vec![DescribeConfigsResource::default()
+            .with_resource_type(4)
+            .with_resource_name(StrBytes::from_string(id.to_string()))
+            .with_configuration_keys(Some(vec![StrBytes::from_static_str("broker.id")]))])
+    };
+    let own = &second.send(4, &describe("2")).results[0];
+    assert_eq!(own.error_code, 0, "{:?}", own.error_message);
+    assert_eq!(own.configs[0].value.as_deref(), Some("2"));
+    assert_ne!(first.send(4, &describe("2")).results[0].error_code, 0);
+
+    // Each broker's log dir holds the replicas placed on it.
+    let dirs = second.send(4, &DescribeLogDirsRequest::default().with_topics(None));
+    let held: Vec<i32> = dirs.results[0]
+        .topics
+        .iter()
+        .filter(|t| &*t.name.0 == "admin-routed")
+        .flat_map(|t| t.partitions.iter().map(|p| p.partition_index))
+        .collect();
+    assert_eq!(held, vec![1]);
+}

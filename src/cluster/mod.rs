@@ -6,6 +6,7 @@
 //! record of topics in step with them: a topic exists once its record is on
 //! disk, and is gone once its removal is.
 
+mod admin;
 mod error;
 mod metadata_file;
 pub mod names;
@@ -547,10 +548,10 @@ fn is_partition_of(map: &TopicMap, dir: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn settings(brokers: i32) -> ClusterSettings {
+    pub(crate) fn settings(brokers: i32) -> ClusterSettings {
         ClusterSettings {
             brokers: (1..=brokers)
                 .map(|id| BrokerNode {
@@ -574,7 +575,7 @@ mod tests {
         }
     }
 
-    fn create(cluster: &Cluster, name: &str, partitions: i32) -> Arc<Topic> {
+    pub(crate) fn create(cluster: &Cluster, name: &str, partitions: i32) -> Arc<Topic> {
         let plan = cluster
             .plan_topic(&new_topic(name, partitions, -1))
             .unwrap();

@@ -29,8 +29,35 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// A comma-separated list whose items are among these values.
     List(&'static [&'static str]),
-    /// Any string (throttled-replica lists and the like).
+    /// A comma-separated list of anything (throttled-replica lists).
+    AnyList,
+    /// Any string.
     Text,
+}
+
+/// The type a config has in Kafka's DescribeConfigs (what tools show and
+/// how IncrementalAlterConfigs may change it: only lists take APPEND).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    Boolean,
+    String,
+    Int,
+    Long,
+    Double,
+    List,
+}
+
+impl Kind {
+    pub fn value_type(self) -> ValueType {
+        match self {
+            Kind::Long { .. } => ValueType::Long,
+            Kind::Int { .. } => ValueType::Int,
+            Kind::Ratio => ValueType::Double,
+            Kind::Bool => ValueType::Boolean,
+            Kind::Choice(_) | Kind::Text => ValueType::String,
+            Kind::List(_) | Kind::AnyList => ValueType::List,
+        }
+    }
 }
 
 /// One topic config.
@@ -42,6 +69,13 @@ pub struct ConfigDef {
     pub default: &'static str,
     /// The broker config that sets the default for every topic.
     pub broker_synonym: Option<&'static str>,
+    /// The broker config that carries Kafka's built-in default and its value
+    /// there, as DescribeConfigs lists it among the synonyms: usually the
+    /// broker synonym itself, but `retention.ms`'s default lives in
+    /// `log.retention.hours` (168), and a few have none.
+    pub default_synonym: Option<(&'static str, &'static str)>,
+    /// What the config does, for DescribeConfigs' documentation (v3+).
+    pub doc: &'static str,
 }
 
 const fn def(
@@ -49,12 +83,27 @@ const fn def(
     kind: Kind,
     default: &'static str,
     broker: Option<&'static str>,
+    doc: &'static str,
 ) -> ConfigDef {
+    let default_synonym = match broker {
+        Some(broker) => Some((broker, default)),
+        None => None,
+    };
     ConfigDef {
         name,
         kind,
         default,
         broker_synonym: broker,
+        default_synonym,
+        doc,
+    }
+}
+
+impl ConfigDef {
+    /// The built-in default lives in another broker config (or in none).
+    const fn default_in(mut self, synonym: Option<(&'static str, &'static str)>) -> Self {
+        self.default_synonym = synonym;
+        self
     }
 }
 
@@ -68,176 +117,221 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         Kind::List(&["compact", "delete"]),
         "delete",
         Some("log.cleanup.policy"),
+        "What happens to old data: \"delete\" drops whole old segments by time and size; \"compact\" keeps the newest record per key. Both may be listed.",
     ),
     def(
         "compression.type",
         Kind::Choice(COMPRESSION),
         "producer",
         Some("compression.type"),
+        "The compression of stored batches; \"producer\" keeps whatever the producer used.",
     ),
     def(
         "delete.retention.ms",
         Kind::Long { min: 0 },
         "86400000",
         Some("log.cleaner.delete.retention.ms"),
+        "How long tombstones of a compacted topic stay readable.",
     ),
     def(
         "file.delete.delay.ms",
         Kind::Long { min: 0 },
         "60000",
         Some("log.segment.delete.delay.ms"),
+        "How long a deleted segment's file lingers before it is removed.",
     ),
     def(
         "flush.messages",
         Kind::Long { min: 1 },
         LONG_MAX,
         Some("log.flush.interval.messages"),
+        "Force an fsync after this many messages; the default leaves flushing to the OS.",
     ),
     def(
         "flush.ms",
         Kind::Long { min: 0 },
         LONG_MAX,
         Some("log.flush.interval.ms"),
-    ),
+        "Force an fsync after this long; the default leaves flushing to the OS.",
+    )
+    .default_in(None),
     def(
         "follower.replication.throttled.replicas",
-        Kind::Text,
+        Kind::AnyList,
         "",
-        Some("follower.replication.throttled.replicas"),
+        None,
+        "Replicas whose follower replication is throttled (partition:broker pairs, or *).",
     ),
     def(
         "index.interval.bytes",
         Kind::Int { min: 0 },
         "4096",
         Some("log.index.interval.bytes"),
+        "Bytes of log between two entries of the sparse offset index.",
     ),
     def(
         "leader.replication.throttled.replicas",
-        Kind::Text,
+        Kind::AnyList,
         "",
-        Some("leader.replication.throttled.replicas"),
+        None,
+        "Replicas whose leader-side replication is throttled (partition:broker pairs, or *).",
     ),
     def(
         "local.retention.bytes",
         Kind::Long { min: -2 },
         "-2",
         Some("log.local.retention.bytes"),
+        "Local size limit with tiered storage; -2 means retention.bytes.",
     ),
     def(
         "local.retention.ms",
         Kind::Long { min: -2 },
         "-2",
         Some("log.local.retention.ms"),
+        "Local time limit with tiered storage; -2 means retention.ms.",
     ),
     def(
         "max.compaction.lag.ms",
         Kind::Long { min: 1 },
         LONG_MAX,
         Some("log.cleaner.max.compaction.lag.ms"),
+        "Longest time a record may stay uncompacted.",
     ),
     def(
         "max.message.bytes",
         Kind::Int { min: 0 },
         "1048588",
         Some("message.max.bytes"),
+        "Largest record batch the topic accepts, after compression.",
     ),
     def(
         "message.downconversion.enable",
         Kind::Bool,
         "true",
         Some("log.message.downconversion.enable"),
+        "Whether old fetch versions get messages converted to their format.",
     ),
     def(
         "message.format.version",
         Kind::Text,
         "3.0-IV1",
         Some("log.message.format.version"),
+        "Deprecated: the message format version of the topic.",
     ),
     def(
         "message.timestamp.after.max.ms",
         Kind::Long { min: 0 },
         LONG_MAX,
         Some("log.message.timestamp.after.max.ms"),
+        "How far in the future a CreateTime timestamp may be.",
     ),
     def(
         "message.timestamp.before.max.ms",
         Kind::Long { min: 0 },
         LONG_MAX,
         Some("log.message.timestamp.before.max.ms"),
+        "How far in the past a CreateTime timestamp may be.",
     ),
     def(
         "message.timestamp.difference.max.ms",
         Kind::Long { min: 0 },
         LONG_MAX,
         Some("log.message.timestamp.difference.max.ms"),
+        "Deprecated: largest difference between a CreateTime timestamp and the broker's clock.",
     ),
     def(
         "message.timestamp.type",
         Kind::Choice(&["CreateTime", "LogAppendTime"]),
         "CreateTime",
         Some("log.message.timestamp.type"),
+        "Whether records keep the producer's timestamp (CreateTime) or get the broker's (LogAppendTime).",
     ),
     def(
         "min.cleanable.dirty.ratio",
         Kind::Ratio,
         "0.5",
         Some("log.cleaner.min.cleanable.ratio"),
+        "Share of uncompacted log that makes a compacted topic due for cleaning.",
     ),
     def(
         "min.compaction.lag.ms",
         Kind::Long { min: 0 },
         "0",
         Some("log.cleaner.min.compaction.lag.ms"),
+        "Shortest time a record stays uncompacted.",
     ),
     def(
         "min.insync.replicas",
         Kind::Int { min: 1 },
         "1",
         Some("min.insync.replicas"),
+        "Replicas that must have a record before an acks=all produce succeeds.",
     ),
-    def("preallocate", Kind::Bool, "false", Some("log.preallocate")),
-    def("remote.storage.enable", Kind::Bool, "false", None),
+    def(
+        "preallocate",
+        Kind::Bool,
+        "false",
+        Some("log.preallocate"),
+        "Whether segment files are preallocated on disk.",
+    ),
+    def(
+        "remote.storage.enable",
+        Kind::Bool,
+        "false",
+        None,
+        "Whether the topic uses tiered storage (klamm has none).",
+    ),
     def(
         "retention.bytes",
         Kind::Long { min: i64::MIN },
         "-1",
         Some("log.retention.bytes"),
+        "Largest size of a partition before old segments are deleted; -1 for no limit.",
     ),
     def(
         "retention.ms",
         Kind::Long { min: -1 },
         "604800000",
         Some("log.retention.ms"),
-    ),
+        "How long a segment is kept after its newest record; -1 keeps data forever.",
+    )
+    .default_in(Some(("log.retention.hours", "168"))),
     def(
         "segment.bytes",
         Kind::Int { min: 14 },
         "1073741824",
         Some("log.segment.bytes"),
+        "Size at which a new segment file starts.",
     ),
     def(
         "segment.index.bytes",
         Kind::Int { min: 4 },
         "10485760",
         Some("log.index.size.max.bytes"),
+        "Size of a segment's offset and time indexes.",
     ),
     def(
         "segment.jitter.ms",
         Kind::Long { min: 0 },
         "0",
         Some("log.roll.jitter.ms"),
-    ),
+        "Random time subtracted from segment.ms so segments do not all roll at once.",
+    )
+    .default_in(Some(("log.roll.jitter.hours", "0"))),
     def(
         "segment.ms",
         Kind::Long { min: 1 },
         "604800000",
         Some("log.roll.ms"),
-    ),
+        "Age at which a new segment starts even if the current one is not full.",
+    )
+    .default_in(Some(("log.roll.hours", "168"))),
     def(
         "unclean.leader.election.enable",
         Kind::Bool,
         "false",
         Some("unclean.leader.election.enable"),
+        "Whether a replica that is not in sync may become leader.",
     ),
 ];
 
@@ -259,6 +353,8 @@ pub enum ConfigError {
     },
     #[error("Null value not supported for topic configs: {0}")]
     Null(String),
+    #[error("Can't {op} to key {name} because its type is not LIST.")]
+    NotList { op: &'static str, name: String },
 }
 
 fn invalid(def: &ConfigDef, value: &str, reason: impl Into<String>) -> ConfigError {
@@ -341,6 +437,12 @@ pub fn normalize(def: &ConfigDef, value: &str) -> Result<String, ConfigError> {
             }
             Ok(items.join(","))
         }
+        Kind::AnyList => Ok(trimmed
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")),
         Kind::Text => Ok(trimmed.to_string()),
     }
 }
@@ -368,6 +470,26 @@ pub enum ConfigSource {
     StaticBroker,
     /// Kafka's built-in default.
     Default,
+}
+
+/// One place a config's value can come from, as DescribeConfigs lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Synonym {
+    pub name: &'static str,
+    pub value: String,
+    pub source: ConfigSource,
+}
+
+/// One operation of IncrementalAlterConfigs on a topic config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change<'a> {
+    Set(Option<&'a str>),
+    /// Back to the broker's default.
+    Delete,
+    /// Adds items to a list config (those not already in it).
+    Append(Option<&'a str>),
+    /// Removes items from a list config.
+    Subtract(Option<&'a str>),
 }
 
 /// Topic defaults as the broker's settings define them.
@@ -427,6 +549,85 @@ impl TopicConfigs {
             return (v.to_string(), ConfigSource::StaticBroker);
         }
         (def.default.to_string(), ConfigSource::Default)
+    }
+
+    /// Every place the value of `def` can come from, highest precedence
+    /// first, as Kafka lists them: the topic's own setting, the broker's
+    /// setting of its synonym, and the built-in default. The first one is
+    /// the value in force (none: the built-in default without a broker
+    /// config, like `remote.storage.enable`).
+    pub fn synonyms(&self, def: &ConfigDef, broker: &BrokerDefaults) -> Vec<Synonym> {
+        let mut synonyms = Vec::with_capacity(3);
+        if let Some(value) = self.overrides.get(def.name) {
+            synonyms.push(Synonym {
+                name: def.name,
+                value: value.clone(),
+                source: ConfigSource::Topic,
+            });
+        }
+        if let (Some(name), Some(value)) = (def.broker_synonym, broker.get(def.name)) {
+            synonyms.push(Synonym {
+                name,
+                value: value.to_string(),
+                source: ConfigSource::StaticBroker,
+            });
+        }
+        if let Some((name, value)) = def.default_synonym {
+            synonyms.push(Synonym {
+                name,
+                value: value.to_string(),
+                source: ConfigSource::Default,
+            });
+        }
+        synonyms
+    }
+
+    /// These configs after IncrementalAlterConfigs' operations, each checked
+    /// as a new value would be; unknown names are refused, not ignored.
+    /// APPEND and SUBTRACT start from the value in force, so appending
+    /// `compact` to a topic without its own `cleanup.policy` gives
+    /// `delete,compact`.
+    pub fn changed(
+        &self,
+        changes: &[(&str, Change<'_>)],
+        broker: &BrokerDefaults,
+    ) -> Result<Self, ConfigError> {
+        let mut next = self.clone();
+        for &(name, change) in changes {
+            let def = lookup(name).ok_or_else(|| ConfigError::Unknown(name.to_string()))?;
+            let (op, items) = match change {
+                Change::Set(value) => {
+                    let (_, normalized) = validate_entry(name, value)?;
+                    next.overrides.insert(def.name.to_string(), normalized);
+                    continue;
+                }
+                Change::Delete => {
+                    next.overrides.remove(def.name);
+                    continue;
+                }
+                Change::Append(items) => ("APPEND", items),
+                Change::Subtract(items) => ("SUBTRACT", items),
+            };
+            if def.kind.value_type() != ValueType::List {
+                return Err(ConfigError::NotList {
+                    op,
+                    name: name.to_string(),
+                });
+            }
+            let items = items.ok_or_else(|| ConfigError::Null(name.to_string()))?;
+            let (current, _) = next.effective(def, broker);
+            let mut list: Vec<&str> = current.split(',').filter(|i| !i.is_empty()).collect();
+            for item in items.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                if op == "APPEND" && !list.contains(&item) {
+                    list.push(item);
+                } else if op == "SUBTRACT" {
+                    list.retain(|i| *i != item);
+                }
+            }
+            let (_, normalized) = validate_entry(name, Some(&list.join(",")))?;
+            next.overrides.insert(def.name.to_string(), normalized);
+        }
+        Ok(next)
     }
 
     fn value(&self, name: &str, broker: &BrokerDefaults) -> String {
@@ -547,6 +748,97 @@ mod tests {
         let log = topic.log_config(&broker);
         assert_eq!((log.segment_bytes, log.retention_ms), (2048, 1000));
         assert!(log.delete_enabled);
+    }
+
+    #[test]
+    fn incremental_changes_set_delete_append_and_subtract() {
+        let broker = BrokerDefaults::default();
+        let topic = TopicConfigs::from_entries([("retention.ms", Some("1000"))]).unwrap();
+        let changed = topic
+            .changed(
+                &[
+                    ("retention.ms", Change::Delete),
+                    ("segment.bytes", Change::Set(Some("4096"))),
+                    ("cleanup.policy", Change::Append(Some("compact"))),
+                ],
+                &broker,
+            )
+            .unwrap();
+        assert!(!changed.overrides().contains_key("retention.ms"));
+        assert_eq!(changed.overrides()["segment.bytes"], "4096");
+        assert_eq!(changed.overrides()["cleanup.policy"], "delete,compact");
+        let subtracted = changed
+            .changed(
+                &[("cleanup.policy", Change::Subtract(Some("delete")))],
+                &broker,
+            )
+            .unwrap();
+        assert_eq!(subtracted.overrides()["cleanup.policy"], "compact");
+        assert_eq!(
+            topic.overrides()["retention.ms"],
+            "1000",
+            "the original is untouched"
+        );
+    }
+
+    #[test]
+    fn incremental_changes_refuse_unknown_names_and_lists_of_scalars() {
+        let broker = BrokerDefaults::default();
+        let topic = TopicConfigs::default();
+        assert_eq!(
+            topic.changed(&[("retention.msec", Change::Delete)], &broker),
+            Err(ConfigError::Unknown("retention.msec".into()))
+        );
+        let err = topic
+            .changed(&[("retention.ms", Change::Append(Some("5")))], &broker)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Can't APPEND to key retention.ms because its type is not LIST."
+        );
+        assert!(topic
+            .changed(
+                &[("cleanup.policy", Change::Append(Some("shred")))],
+                &broker
+            )
+            .is_err());
+        assert!(topic
+            .changed(
+                &[("cleanup.policy", Change::Subtract(Some("delete")))],
+                &broker
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn synonyms_list_topic_then_broker_then_default() {
+        let mut broker = BrokerDefaults::default();
+        broker.set("retention.ms", "5000").unwrap();
+        let topic = TopicConfigs::from_entries([("retention.ms", Some("1000"))]).unwrap();
+        let names: Vec<_> = topic
+            .synonyms(lookup("retention.ms").unwrap(), &broker)
+            .into_iter()
+            .map(|s| (s.name, s.value, s.source))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("retention.ms", "1000".to_string(), ConfigSource::Topic),
+                (
+                    "log.retention.ms",
+                    "5000".to_string(),
+                    ConfigSource::StaticBroker
+                ),
+                (
+                    "log.retention.hours",
+                    "168".to_string(),
+                    ConfigSource::Default
+                ),
+            ]
+        );
+        let plain = TopicConfigs::default().synonyms(lookup("segment.bytes").unwrap(), &broker);
+        assert_eq!(plain.len(), 1);
+        assert_eq!(plain[0].name, "log.segment.bytes");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! variables, then flags. The resolved [`Config`] is checked as a whole; a
 //! bad or unknown setting is an error that names it and where it came from.
 
+pub mod broker_configs;
 mod env;
 pub mod listeners;
 mod settings;

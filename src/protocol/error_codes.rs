@@ -6,6 +6,7 @@
 
 use kafka_protocol::error::ResponseError;
 
+use super::config_resource::ResourceError;
 use crate::cluster::topic_config::ConfigError;
 use crate::cluster::ClusterError;
 use crate::group::GroupError;
@@ -65,6 +66,21 @@ pub fn for_cluster(error: &ClusterError) -> ResponseError {
         ClusterError::InvalidRequest(_) => ResponseError::InvalidRequest,
         ClusterError::Config(e) => for_config(e),
         ClusterError::Storage(e) => for_storage(e),
+    }
+}
+
+pub fn for_resource(error: &ResourceError) -> ResponseError {
+    match error {
+        ResourceError::Cluster(e) => for_cluster(e),
+        // Kafka turns a refused broker config change into INVALID_REQUEST
+        // ("Invalid config value for resource ..."), not INVALID_CONFIG.
+        ResourceError::OtherBroker { .. }
+        | ResourceError::BrokerLogger
+        | ResourceError::UnsupportedType(_)
+        | ResourceError::StaticBrokerConfigs(_)
+        | ResourceError::DuplicateResource
+        | ResourceError::DuplicateKeys(_)
+        | ResourceError::UnknownOperation(_) => ResponseError::InvalidRequest,
     }
 }
 

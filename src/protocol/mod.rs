@@ -9,6 +9,7 @@
 //! source of both the routing and the versions ApiVersions advertises.
 
 mod codec;
+mod config_resource;
 pub(crate) mod error_codes;
 mod guard;
 
@@ -149,6 +150,12 @@ apis! {
     delete_groups,
     offset_delete,
     describe_cluster,
+    delete_records,
+    create_partitions,
+    describe_configs,
+    alter_configs,
+    incremental_alter_configs,
+    describe_log_dirs,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {

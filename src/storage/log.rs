@@ -20,6 +20,7 @@ use super::flush::{Durable, GroupCommit};
 use super::segment::{
     DiskSegment, MemorySegment, Segment, SegmentParams, SegmentRead, TimestampMatch,
 };
+use super::start_offset;
 
 /// The leader epoch of every partition: klamm is the only replica and never
 /// changes leaders, so the first epoch is the only one.
@@ -160,7 +161,12 @@ impl PartitionLog {
             }
             LogLocation::Disk(dir) => open_segments(dir, &config, recover, now_ms)?,
         };
-        let log_start_offset = segments.keys().next().copied().unwrap_or(0);
+        let mut log_start_offset = segments.keys().next().copied().unwrap_or(0);
+        if let LogLocation::Disk(dir) = &location {
+            if let Some(checkpointed) = start_offset::read(dir)? {
+                log_start_offset = log_start_offset.max(checkpointed);
+            }
+        }
         let mut state = State {
             segments,
             log_start_offset,
@@ -169,13 +175,20 @@ impl PartitionLog {
             deleted: false,
         };
         state.high_watermark = state.log_end_offset();
-        Ok(Arc::new(Self {
+        // A recovery that cut the log short cannot leave its start past its end.
+        state.log_start_offset = state.log_start_offset.min(state.high_watermark);
+        let log = Self {
             name,
             location,
             state: Mutex::new(state),
             new_data: Notify::new(),
             group_commit,
-        }))
+        };
+        // Segments that a DeleteRecords emptied before a crash could delete them.
+        let mut state = log.lock()?;
+        log.remove_below_start(&mut state, now_ms)?;
+        drop(state);
+        Ok(Arc::new(log))
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, State>, StorageError> {
@@ -360,6 +373,43 @@ impl PartitionLog {
         Ok(removed)
     }
 
+    /// DeleteRecords: moves the log start offset up to `offset` (`-1`: the
+    /// high watermark), so readers no longer see what lies below it, deletes
+    /// the segments that end at or below it, and checkpoints it so a restart
+    /// keeps it. An offset at or below the current start changes nothing.
+    /// Returns the log start offset now in force.
+    pub fn delete_records(&self, offset: i64, now_ms: i64) -> Result<i64, StorageError> {
+        let mut state = self.lock()?;
+        let target = if offset == -1 {
+            state.high_watermark
+        } else {
+            offset
+        };
+        if target < 0 || target > state.high_watermark {
+            return Err(StorageError::OffsetOutOfRange {
+                requested: offset,
+                log_start: state.log_start_offset,
+                log_end: state.high_watermark,
+            });
+        }
+        if target <= state.log_start_offset {
+            return Ok(state.log_start_offset);
+        }
+        // Durable first: once a client hears of the new start, it stays.
+        if let LogLocation::Disk(dir) = &self.location {
+            start_offset::write(dir, target)?;
+        }
+        state.log_start_offset = target;
+        let removed = self.remove_below_start(&mut state, now_ms)?;
+        info!(
+            log = %self.name,
+            log_start_offset = target,
+            segments = removed.segments,
+            "records deleted below the new log start offset"
+        );
+        Ok(target)
+    }
+
     /// Whole batches starting with the one that holds `offset`, at most
     /// `max_bytes` of them unless `min_one` and the first is larger.
     pub fn read(
@@ -507,6 +557,21 @@ impl PartitionLog {
             "retention deleted old segments"
         );
         Ok(removed)
+    }
+
+    /// Deletes the segments whose every record lies below the log start
+    /// offset; if that is all of them, a new empty one starts at the end.
+    fn remove_below_start(&self, state: &mut State, now_ms: i64) -> Result<Removed, StorageError> {
+        let doomed: Vec<i64> = state
+            .segments
+            .iter()
+            .filter(|(_, s)| !s.is_empty() && s.next_offset() <= state.log_start_offset)
+            .map(|(&base, _)| base)
+            .collect();
+        if doomed.len() == state.segments.len() {
+            self.roll(state, now_ms)?;
+        }
+        Ok(self.remove_segments(state, doomed))
     }
 
     /// Drops the segments with these base offsets and deletes their files.
@@ -737,6 +802,46 @@ mod tests {
         log.apply_retention(0).unwrap();
         assert!(log.size_bytes().unwrap() <= 800 + 400);
         assert!(log.offsets().unwrap().log_start_offset > 0);
+    }
+
+    #[test]
+    fn deleted_records_stay_deleted_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = LogLocation::Disk(dir.path().to_path_buf());
+        let log = open(location.clone(), small_segments(), false);
+        fill(&log, 30, 1_000);
+        let segments_before = log.state.lock().unwrap().segments.len();
+        assert_eq!(log.delete_records(25, 0).unwrap(), 25);
+        assert!(log.state.lock().unwrap().segments.len() < segments_before);
+        assert!(matches!(
+            log.read(24, 1 << 20, true),
+            Err(StorageError::OffsetOutOfRange { .. })
+        ));
+        // A batch that straddles the new start is returned whole, as in Kafka.
+        assert_eq!(first_offset(&log.read(25, 1 << 20, true).unwrap()), 24);
+        assert_eq!(log.delete_records(3, 0).unwrap(), 25, "never moves back");
+        assert!(matches!(
+            log.delete_records(61, 0),
+            Err(StorageError::OffsetOutOfRange { .. })
+        ));
+        drop(log);
+        let log = open(location, small_segments(), true);
+        assert_eq!(log.offsets().unwrap().log_start_offset, 25);
+    }
+
+    #[test]
+    fn deleting_up_to_the_high_watermark_empties_the_log() {
+        for location in [
+            LogLocation::Memory,
+            LogLocation::Disk(tempfile::tempdir().unwrap().keep()),
+        ] {
+            let log = open(location, small_segments(), false);
+            fill(&log, 30, 1_000);
+            assert_eq!(log.delete_records(-1, 0).unwrap(), 60);
+            assert_eq!(log.size_bytes().unwrap(), 0);
+            log.append(batch(5_000, &[b"after"]), 5_000).unwrap();
+            assert_eq!(first_offset(&log.read(60, 1 << 20, true).unwrap()), 60);
+        }
     }
 
     #[test]

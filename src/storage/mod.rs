@@ -13,6 +13,7 @@ mod index;
 mod log;
 pub mod records;
 mod segment;
+mod start_offset;
 mod validate;
 
 use std::fs::{self, File, OpenOptions};

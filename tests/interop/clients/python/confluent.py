@@ -15,7 +15,8 @@ import time
 
 import confluent_kafka
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
+                                  ConfigSource, NewPartitions, NewTopic, OffsetSpec, ResourceType)
 
 import harness
 from harness import SETTLE_SECONDS, Fail, emit, keyed, left, log
@@ -221,6 +222,61 @@ class Client(harness.Client):
             ca.close()
             if cb is not None:
                 cb.close()
+
+    # -- admin: what tools and frameworks call at start-up
+
+    def scenarios(self):
+        return super().scenarios() + [("admin-configs", self.admin_configs),
+                                      ("admin-partitions-records", self.admin_partitions_records)]
+
+    def admin_configs(self, deadline):
+        topic = f"{self.prefix}-configured"
+        a = self.admin()
+        a.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=left(deadline))
+        changes = [ConfigEntry("retention.ms", "3600000", incremental_operation=AlterConfigOpType.SET),
+                   ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.APPEND)]
+        resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=changes)
+        for future in a.incremental_alter_configs([resource]).values():
+            future.result(timeout=left(deadline))
+        described = a.describe_configs([ConfigResource(ResourceType.TOPIC, topic)])
+        configs = next(iter(described.values())).result(timeout=left(deadline))
+        expected = {"retention.ms": ("3600000", ConfigSource.DYNAMIC_TOPIC_CONFIG),
+                    "cleanup.policy": ("delete,compact", ConfigSource.DYNAMIC_TOPIC_CONFIG),
+                    "segment.bytes": ("1073741824", ConfigSource.DEFAULT_CONFIG)}
+        for name, (value, source) in expected.items():
+            entry = configs.get(name)
+            if entry is None or entry.value != value or entry.source != source.value:
+                raise Fail(f"{name}: {entry.value if entry else None} from "
+                           f"{entry.source if entry else None}, expected {value} from {source}")
+        typo = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+            ConfigEntry("retention.msec", "1", incremental_operation=AlterConfigOpType.SET)])
+        try:
+            next(iter(a.incremental_alter_configs([typo]).values())).result(timeout=left(deadline))
+        except confluent_kafka.KafkaException as e:
+            if e.args[0].code() != KafkaError.INVALID_CONFIG:
+                raise Fail(f"unknown config name: {e}, expected INVALID_CONFIG") from e
+        else:
+            raise Fail("an unknown config name was accepted")
+
+    def admin_partitions_records(self, deadline):
+        topic = f"{self.prefix}-grown"
+        a = self.admin()
+        a.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=left(deadline))
+        a.create_partitions([NewPartitions(topic, 2)])[topic].result(timeout=left(deadline))
+        producer = self.producer()
+        for p in (0, 1):
+            for i in range(5):
+                producer.produce(topic, key=f"k{i}", value=f"v{i}", partition=p)
+        if producer.flush(left(deadline)):
+            raise Fail("records to the new partition were not acknowledged")
+        deleted = a.delete_records([TopicPartition(topic, 0, 3)])
+        low = next(iter(deleted.values())).result(timeout=left(deadline)).low_watermark
+        if low != 3:
+            raise Fail(f"delete_records left the low watermark at {low}, expected 3")
+        listed = a.list_offsets({TopicPartition(topic, 0): OffsetSpec.earliest()})
+        earliest = next(iter(listed.values())).result(timeout=left(deadline)).offset
+        if earliest != 3:
+            raise Fail(f"earliest offset {earliest} after delete_records, expected 3")
 
 
 def main():
