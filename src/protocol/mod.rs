@@ -114,6 +114,7 @@ apis! {
     describe_groups,
     delete_groups,
     offset_delete,
+    init_producer_id,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {

@@ -11,6 +11,8 @@ mod error;
 mod flush;
 mod index;
 mod log;
+pub mod producer_ids;
+pub mod producer_state;
 pub mod records;
 mod segment;
 mod validate;
@@ -130,6 +132,7 @@ impl Storage {
             config,
             self.group_commit.clone(),
             self.recover,
+            true,
             now_ms(),
         )
     }
@@ -151,6 +154,7 @@ impl Storage {
             config,
             self.group_commit.clone(),
             self.recover,
+            false,
             now_ms(),
         )
     }
