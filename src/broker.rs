@@ -120,6 +120,15 @@ impl BrokerBuilder {
         self
     }
 
+    /// Makes the first listener advertise `host:port` instead of its bound
+    /// address (port 0: the bound port), e.g. to put a proxy in front of it.
+    pub fn advertise(mut self, host: &str, port: u16) -> Self {
+        if let Some(listener) = self.config.listeners.first_mut() {
+            listener.advertised = Some((host.into(), port));
+        }
+        self
+    }
+
     pub fn auto_create_topics(mut self, enabled: bool) -> Self {
         self.config.auto_create_topics = enabled;
         self
