@@ -17,6 +17,7 @@ use tracing::{debug, info, warn};
 use super::batch::ValidatedBatch;
 use super::error::StorageError;
 use super::flush::{Durable, GroupCommit};
+use super::producer_snapshot;
 use super::producer_state::{ProducerBatch, ProducerStates, SequenceCheck, StoredBatch};
 use super::segment::{
     DiskSegment, MemorySegment, Segment, SegmentParams, SegmentRead, TimestampMatch,
@@ -147,6 +148,7 @@ pub struct PartitionLog {
     state: Mutex<State>,
     new_data: Notify,
     group_commit: Option<Arc<GroupCommit>>,
+    track_producers: bool,
 }
 
 impl PartitionLog {
@@ -172,17 +174,19 @@ impl PartitionLog {
             }
             LogLocation::Disk(dir) => open_segments(dir, &config, recover, now_ms)?,
         };
-        let producers = if track_producers {
-            rebuild_producer_states(&mut segments).map_err(|source| StorageError::Io {
-                op: "reading producer state from",
-                path: match &location {
-                    LogLocation::Disk(dir) => dir.clone(),
-                    LogLocation::Memory => PathBuf::from(format!("<memory>/{name}")),
-                },
-                source,
-            })?
-        } else {
-            ProducerStates::default()
+        let producers = match &location {
+            LogLocation::Disk(dir) if track_producers => {
+                let log_end = segments
+                    .values()
+                    .next_back()
+                    .map_or(0, Segment::next_offset);
+                match producer_snapshot::take(dir, log_end) {
+                    Some(saved) => saved,
+                    None => rebuild_producer_states(&mut segments)
+                        .map_err(StorageError::io("reading producer state from", dir))?,
+                }
+            }
+            _ => ProducerStates::default(),
         };
         let log_start_offset = segments.keys().next().copied().unwrap_or(0);
         let mut state = State {
@@ -200,6 +204,7 @@ impl PartitionLog {
             state: Mutex::new(state),
             new_data: Notify::new(),
             group_commit,
+            track_producers,
         }))
     }
 
@@ -601,6 +606,14 @@ impl PartitionLog {
         if let Err(e) = state.active().seal() {
             warn!(log = %self.name, error = %e, "could not trim indexes at shutdown");
         }
+        if let (true, LogLocation::Disk(dir)) = (self.track_producers, &self.location) {
+            if !state.producers.is_empty() {
+                let saved = producer_snapshot::save(dir, &state.producers, state.log_end_offset());
+                if let Err(e) = saved {
+                    warn!(log = %self.name, error = %e, "could not save producer state; the next start scans the log");
+                }
+            }
+        }
     }
 
     /// Marks the log deleted; later calls fail with `Deleted`. The files are
@@ -878,8 +891,12 @@ mod tests {
         assert_eq!(log.offsets().unwrap().log_end_offset, 9);
         log.close();
         drop(log);
-        // Rebuilt from the batch headers, with or without recovery.
-        for recover in [false, true] {
+        // From the snapshot of the clean close, then from the batch headers
+        // (as after a crash), with or without recovery.
+        for (recover, scan) in [(false, false), (false, true), (true, true)] {
+            if scan {
+                let _ = std::fs::remove_file(dir.path().join("producer-state.json"));
+            }
             let log = open(location.clone(), small_segments(), recover);
             assert_eq!(log.max_producer_id(), Some(7));
             let retry = log.append(idempotent(7, 0, 2, &[b"c"]), 0).unwrap();

@@ -12,6 +12,7 @@ mod flush;
 mod index;
 mod log;
 pub mod producer_ids;
+mod producer_snapshot;
 pub mod producer_state;
 pub mod records;
 mod segment;

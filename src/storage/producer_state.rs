@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::batch::BatchHeader;
@@ -21,7 +22,7 @@ use super::batch::BatchHeader;
 pub const BATCHES_KEPT: usize = 5;
 
 /// A batch the log already holds, as a retry of it is answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredBatch {
     pub first_seq: i32,
     pub last_seq: i32,
@@ -92,6 +93,7 @@ pub enum SequenceCheck {
     Duplicate(StoredBatch),
 }
 
+#[derive(Clone, Serialize, Deserialize)]
 struct ProducerEntry {
     epoch: i16,
     /// Oldest first; never empty.
@@ -105,7 +107,7 @@ impl ProducerEntry {
 }
 
 /// The state of every producer id seen on one partition.
-#[derive(Default)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct ProducerStates {
     producers: HashMap<i64, ProducerEntry>,
 }
