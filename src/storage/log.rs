@@ -27,6 +27,11 @@ use super::segment::{
 /// changes leaders, so the first epoch is the only one.
 pub const LEADER_EPOCH: i32 = 0;
 
+/// How long a producer's state outlives its newest batch: Kafka's default
+/// `producer.id.expiration.ms` (one day). Without it every producer that
+/// ever wrote would be remembered for the life of the partition.
+const PRODUCER_ID_EXPIRATION_MS: i64 = 24 * 3600 * 1000;
+
 /// Per-topic settings that shape the log on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogConfig {
@@ -533,9 +538,15 @@ impl PartitionLog {
     /// Deletes whole segments that fell out of `retention.ms` (by their
     /// largest timestamp) or `retention.bytes`, oldest first; the log start
     /// offset moves with them. A fully expired log keeps an empty segment at
-    /// its end offset.
+    /// its end offset. Producers idle for a day are forgotten on the way.
     pub fn apply_retention(&self, now_ms: i64) -> Result<Removed, StorageError> {
         let mut state = self.lock()?;
+        let expired = state
+            .producers
+            .expire(now_ms.saturating_sub(PRODUCER_ID_EXPIRATION_MS));
+        if expired > 0 {
+            debug!(log = %self.name, producers = expired, "forgot idle producers");
+        }
         let config = state.config;
         if !config.delete_enabled || (config.retention_ms < 0 && config.retention_bytes < 0) {
             return Ok(Removed::default());
@@ -908,5 +919,24 @@ mod tests {
             assert_eq!(log.offsets().unwrap().log_end_offset, 9);
             log.close();
         }
+    }
+
+    #[test]
+    fn idle_producers_are_forgotten_after_a_day() {
+        let log = open(LogLocation::Memory, small_segments(), false);
+        log.append(idempotent(7, 0, 0, &[b"a"]), 0).unwrap();
+        log.apply_retention(1_000 + PRODUCER_ID_EXPIRATION_MS)
+            .unwrap();
+        assert_eq!(log.max_producer_id(), Some(7), "not idle for a day yet");
+        log.apply_retention(1_001 + PRODUCER_ID_EXPIRATION_MS)
+            .unwrap();
+        assert_eq!(log.max_producer_id(), None);
+        // Unknown again: any sequence is accepted, as in Kafka.
+        assert_eq!(
+            log.append(idempotent(7, 0, 9, &[b"b"]), 0)
+                .unwrap()
+                .base_offset,
+            1
+        );
     }
 }
