@@ -82,6 +82,15 @@ fn assert_error(response: &PartitionProduceResponse, error: ResponseError) {
     assert_eq!(response.base_offset, -1);
 }
 
+fn assert_stored_at(response: &PartitionProduceResponse, offset: i64) {
+    assert_eq!(
+        (response.error_code, response.base_offset),
+        (0, offset),
+        "{:?}",
+        response.error_message
+    );
+}
+
 fn fresh_broker() -> (TestBroker, RawClient) {
     let broker = TestBroker::in_memory();
     create_topic(&broker.bootstrap, TOPIC, 1, &[]);
@@ -94,11 +103,11 @@ fn retried_batch_is_stored_once_and_gets_the_original_offset() {
     let (_broker, mut client) = fresh_broker();
     let producer = init(&mut client, None);
     let first = produce(&mut client, producer, 0, &["a", "b"]);
-    assert_eq!((first.error_code, first.base_offset), (0, 0));
+    assert_stored_at(&first, 0);
     assert_eq!(produce(&mut client, producer, 2, &["c"]).base_offset, 2);
 
     let retry = produce(&mut client, producer, 0, &["a", "b"]);
-    assert_eq!((retry.error_code, retry.base_offset), (0, 0));
+    assert_stored_at(&retry, 0);
     assert_eq!(
         retry.log_append_time_ms, 1_700_000_000_001,
         "Kafka reports the original batch's max timestamp for a retry"
@@ -129,7 +138,7 @@ fn a_stale_epoch_is_refused_and_a_new_epoch_starts_at_zero() {
     let not_at_zero = produce(&mut client, bumped, 2, &["c"]);
     assert_error(&not_at_zero, ResponseError::OutOfOrderSequenceNumber);
     let accepted = produce(&mut client, bumped, 0, &["c"]);
-    assert_eq!((accepted.error_code, accepted.base_offset), (0, 2));
+    assert_stored_at(&accepted, 2);
 
     let stale = produce(&mut client, old, 2, &["zombie"]);
     assert_error(&stale, ResponseError::InvalidProducerEpoch);
@@ -144,7 +153,7 @@ fn an_unknown_producer_is_accepted_at_any_sequence() {
     let (_broker, mut client) = fresh_broker();
     let producer = init(&mut client, None);
     let first = produce(&mut client, producer, 41, &["a", "b"]);
-    assert_eq!((first.error_code, first.base_offset), (0, 0));
+    assert_stored_at(&first, 0);
     assert_eq!(produce(&mut client, producer, 43, &["c"]).base_offset, 2);
     let gap = produce(&mut client, producer, 45, &["e"]);
     assert_error(&gap, ResponseError::OutOfOrderSequenceNumber);
@@ -186,7 +195,7 @@ fn retried_batch_after_a_clean_restart_is_still_stored_once() {
     let broker = TestBroker::start(Broker::builder().data_dir(dir.path()));
     let mut client = RawClient::connect(&broker.bootstrap);
     let retry = produce(&mut client, before, 2, &["c"]);
-    assert_eq!((retry.error_code, retry.base_offset), (0, 2));
+    assert_stored_at(&retry, 2);
     assert_eq!(log_end(&mut client), 3);
     let (next_id, _) = init(&mut client, None);
     assert!(next_id > before.0, "id {next_id} reused after a restart");
@@ -208,9 +217,9 @@ fn retried_batch_after_a_crash_is_still_stored_once_and_ids_are_not_reused() {
     let broker = KlammProcess::start(dir.path(), &[]);
     let mut client = RawClient::connect(&broker.bootstrap);
     let retry = produce(&mut client, producer, 2, &["c"]);
-    assert_eq!((retry.error_code, retry.base_offset), (0, 3));
+    assert_stored_at(&retry, 3);
     let retry = produce(&mut client, later, 0, &["x"]);
-    assert_eq!((retry.error_code, retry.base_offset), (0, 2));
+    assert_stored_at(&retry, 2);
     assert_eq!(log_end(&mut client), 4);
     let (next_id, _) = init(&mut client, None);
     assert!(next_id > later.0, "id {next_id} reused after a crash");

@@ -239,6 +239,30 @@ impl Storage {
     }
 }
 
+/// Reads a JSON record written by [`write_json`]; `Ok(None)` if there is none.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, StorageError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StorageError::io("reading", path)(e)),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| StorageError::BadMetadata {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+/// Replaces `path` with `value` as JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StorageError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| StorageError::BadMetadata {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    write_atomically(path, &bytes)
+}
+
 /// Replaces `path` with `contents` atomically: a crash leaves either the old
 /// or the new file, never a mix.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StorageError> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{write_atomically, StorageError};
+use super::{read_json, write_json, StorageError};
 
 pub const FILE_NAME: &str = "producer-ids.json";
 const FORMAT_VERSION: u32 = 1;
@@ -46,26 +46,15 @@ impl ProducerIdBlocks {
     /// (one more than the highest producer id found in the logs).
     pub fn open(dir: &Path, floor: i64) -> Result<Self, StorageError> {
         let path = dir.join(FILE_NAME);
-        let stored = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let stored: StoredBlock =
-                    serde_json::from_slice(&bytes).map_err(|e| StorageError::BadMetadata {
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    })?;
-                if stored.version != FORMAT_VERSION {
-                    return Err(StorageError::BadMetadata {
-                        path,
-                        reason: format!(
-                            "format version {} is not {FORMAT_VERSION}",
-                            stored.version
-                        ),
-                    });
-                }
-                stored.next_block_start
+        let stored = match read_json::<StoredBlock>(&path)? {
+            Some(stored) if stored.version == FORMAT_VERSION => stored.next_block_start,
+            Some(stored) => {
+                return Err(StorageError::BadMetadata {
+                    path,
+                    reason: format!("format version {} is not {FORMAT_VERSION}", stored.version),
+                })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-            Err(e) => return Err(StorageError::io("reading", &path)(e)),
+            None => 0,
         };
         let next = stored.max(floor).max(0);
         Ok(Self {
@@ -85,11 +74,7 @@ impl ProducerIdBlocks {
                     version: FORMAT_VERSION,
                     next_block_start: end,
                 };
-                let bytes = serde_json::to_vec(&stored).map_err(|e| StorageError::BadMetadata {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-                write_atomically(path, &bytes)?;
+                write_json(path, &stored)?;
             }
             self.block_end = end;
         }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use super::producer_state::ProducerStates;
-use super::{write_atomically, StorageError};
+use super::{write_json, StorageError};
 
 const FILE_NAME: &str = "producer-state.json";
 const FORMAT_VERSION: u32 = 1;
@@ -38,17 +38,12 @@ pub fn save(
     producers: &ProducerStates,
     log_end_offset: i64,
 ) -> Result<(), StorageError> {
-    let path = path(dir);
     let snapshot = Snapshot {
         version: FORMAT_VERSION,
         log_end_offset,
         producers: producers.clone(),
     };
-    let bytes = serde_json::to_vec(&snapshot).map_err(|e| StorageError::BadMetadata {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    write_atomically(&path, &bytes)
+    write_json(&path(dir), &snapshot)
 }
 
 /// Takes the snapshot out of `dir`: the state it holds if it describes a log

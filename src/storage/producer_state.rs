@@ -250,17 +250,15 @@ mod tests {
         Ok(check)
     }
 
+    fn assert_appends(states: &mut ProducerStates, b: ProducerBatch) {
+        assert_eq!(append(states, b), Ok(SequenceCheck::Append));
+    }
+
     #[test]
     fn consecutive_batches_are_appended_and_a_gap_is_refused() {
         let mut states = ProducerStates::default();
-        assert_eq!(
-            append(&mut states, batch(0, 0, 3, 0)),
-            Ok(SequenceCheck::Append)
-        );
-        assert_eq!(
-            append(&mut states, batch(0, 3, 2, 3)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(0, 0, 3, 0));
+        assert_appends(&mut states, batch(0, 3, 2, 3));
         assert_eq!(
             append(&mut states, batch(0, 6, 1, 5)),
             Err(SequenceError::OutOfOrder {
@@ -305,17 +303,11 @@ mod tests {
         assert_eq!(add_to_sequence(i32::MAX - 1, 3), 1);
         let mut states = ProducerStates::default();
         append(&mut states, batch(0, i32::MAX - 1, 2, 0)).unwrap();
-        assert_eq!(
-            append(&mut states, batch(0, 0, 2, 2)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(0, 0, 2, 2));
         // A batch that itself crosses the wrap ends at a small sequence.
         let mut states = ProducerStates::default();
         append(&mut states, batch(0, i32::MAX - 1, 4, 0)).unwrap();
-        assert_eq!(
-            append(&mut states, batch(0, 2, 1, 4)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(0, 2, 1, 4));
         assert_eq!(
             states.check(&batch(0, i32::MAX - 1, 4, 9)),
             Ok(SequenceCheck::Duplicate(batch(0, i32::MAX - 1, 4, 0).batch))
@@ -353,31 +345,19 @@ mod tests {
                 got: 5
             })
         );
-        assert_eq!(
-            append(&mut states, batch(1, 0, 2, 5)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(1, 0, 2, 5));
         assert!(matches!(
             states.check(&batch(0, 0, 5, 9)),
             Err(SequenceError::StaleEpoch { .. })
         ));
-        assert_eq!(
-            append(&mut states, batch(1, 2, 1, 7)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(1, 2, 1, 7));
     }
 
     #[test]
     fn an_unknown_producer_is_accepted_at_any_sequence() {
         let mut states = ProducerStates::default();
-        assert_eq!(
-            append(&mut states, batch(4, 1234, 2, 0)),
-            Ok(SequenceCheck::Append)
-        );
-        assert_eq!(
-            append(&mut states, batch(4, 1236, 1, 2)),
-            Ok(SequenceCheck::Append)
-        );
+        assert_appends(&mut states, batch(4, 1234, 2, 0));
+        assert_appends(&mut states, batch(4, 1236, 1, 2));
     }
 
     #[test]
