@@ -180,6 +180,19 @@ fn a_fenced_epoch_cannot_init_again() {
 }
 
 #[test]
+fn retried_batch_is_stored_once_when_acks_wait_for_fsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = TestBroker::start(Broker::builder().data_dir(dir.path()).flush_always());
+    create_topic(&broker.bootstrap, TOPIC, 1, &[]);
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let producer = init(&mut client, None);
+    assert_stored_at(&produce(&mut client, producer, 0, &["a", "b"]), 0);
+    assert_stored_at(&produce(&mut client, producer, 0, &["a", "b"]), 0);
+    assert_stored_at(&produce(&mut client, producer, 2, &["c"]), 2);
+    assert_eq!(log_end(&mut client), 3);
+}
+
+#[test]
 fn retried_batch_after_a_clean_restart_is_still_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let before = {

@@ -161,7 +161,8 @@ impl PartitionLog {
     /// clean): the newest segment is scanned and cut at its first damaged
     /// batch. A missing directory is created with one empty segment. With
     /// `track_producers` (topic partitions, not klamm's own logs) the
-    /// idempotent producers' state is rebuilt from the batch headers.
+    /// idempotent producers' state comes from the snapshot of a clean
+    /// shutdown, or else is rebuilt from the batch headers.
     pub fn open(
         name: String,
         location: LogLocation,
@@ -324,11 +325,11 @@ impl PartitionLog {
     /// The answer to a retried batch: the original's place in the log. When
     /// acks wait for an fsync, so does the retry if the original may not be
     /// on disk yet (its own request may still be waiting).
-    fn answer_retry(&self, mut state: MutexGuard<'_, State>, original: StoredBatch) -> Appended {
+    fn answer_retry(&self, state: MutexGuard<'_, State>, original: StoredBatch) -> Appended {
         let unsynced_file = if original.last_offset >= state.high_watermark {
             state
                 .segments
-                .range_mut(..=original.base_offset)
+                .range(..=original.base_offset)
                 .next_back()
                 .and_then(|(_, segment)| segment.file())
         } else {
