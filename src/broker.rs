@@ -18,7 +18,9 @@ use crate::cluster::{BrokerNode, Cluster, ClusterError, ClusterSettings, Endpoin
 use crate::config::{Config, FlushPolicy, ListenerConfig};
 use crate::group::store::GroupStore;
 use crate::group::GroupCoordinator;
+use crate::producers::Producers;
 use crate::state::BrokerState;
+use crate::storage::producer_ids::ProducerIdBlocks;
 use crate::storage::{now_ms, LogConfig, Storage, StorageError};
 
 /// The log of committed offsets and group state: never deleted by
@@ -123,6 +125,15 @@ impl BrokerBuilder {
     /// process, each on its own port; see [`Broker::broker_addrs`].
     pub fn brokers(mut self, n: u16) -> Self {
         self.config.brokers = n.clamp(1, crate::config::MAX_BROKERS);
+        self
+    }
+
+    /// Makes the first listener advertise `host:port` instead of its bound
+    /// address (port 0: the bound port), e.g. to put a proxy in front of it.
+    pub fn advertise(mut self, host: &str, port: u16) -> Self {
+        if let Some(listener) = self.config.listeners.first_mut() {
+            listener.advertised = Some((host.into(), port));
+        }
         self
     }
 
@@ -247,10 +258,21 @@ impl Broker {
         };
         let group_log = storage.open_internal("group-state", group_log_config())?;
         let cluster = Cluster::open(storage, settings)?;
+        // Never below an id some log already holds, even if the id file is lost.
+        let id_floor = cluster
+            .max_producer_id()
+            .map_or(0, |id| id.saturating_add(1));
+        let producer_ids = match cluster.data_dir() {
+            Some(dir) => ProducerIdBlocks::open(&dir, id_floor)?,
+            None => ProducerIdBlocks::in_memory(id_floor),
+        };
         let (shutdown, shutdown_signal) = tokio::sync::watch::channel(false);
         let groups =
             GroupCoordinator::start(GroupStore::open(group_log)?, config.groups, shutdown_signal);
-        let state = Arc::new(BrokerState::new(cluster, groups, config, shutdown));
+        let producers = Producers::new(producer_ids);
+        let state = Arc::new(BrokerState::new(
+            cluster, groups, producers, config, shutdown,
+        ));
 
         let mut tasks = Vec::new();
         let mut listeners = Vec::new();

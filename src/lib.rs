@@ -12,6 +12,7 @@
 mod broker;
 pub mod cluster;
 pub mod config;
+mod producers;
 mod protocol;
 mod server;
 mod state;

@@ -6,10 +6,12 @@ use tokio::sync::watch;
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::group::GroupCoordinator;
+use crate::producers::Producers;
 
 pub struct BrokerState {
     pub cluster: Cluster,
     pub groups: GroupCoordinator,
+    pub producers: Producers,
     pub config: Config,
     shutdown: watch::Sender<bool>,
 }
@@ -19,12 +21,14 @@ impl BrokerState {
     pub fn new(
         cluster: Cluster,
         groups: GroupCoordinator,
+        producers: Producers,
         config: Config,
         shutdown: watch::Sender<bool>,
     ) -> Self {
         Self {
             cluster,
             groups,
+            producers,
             config,
             shutdown,
         }

@@ -9,6 +9,7 @@ mod common;
 use common::batch::batch;
 use common::raw::RawClient;
 use common::TestBroker;
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::alter_configs_request::{AlterConfigsResource, AlterableConfig};
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
@@ -83,6 +84,7 @@ fn every_advertised_version_of_every_api_answers() {
         ApiKey::AlterConfigs,
         ApiKey::IncrementalAlterConfigs,
         ApiKey::DescribeLogDirs,
+        ApiKey::InitProducerId,
     ];
     assert_eq!(
         advertised.len(),
@@ -247,6 +249,41 @@ fn every_advertised_version_of_every_api_answers() {
             (p.error_code, p.end_offset),
             (0, produced),
             "OffsetForLeaderEpoch v{v}"
+        );
+    }
+
+    let mut producer_ids = std::collections::BTreeSet::new();
+    for v in versions(&advertised, ApiKey::InitProducerId) {
+        let request = InitProducerIdRequest::default()
+            .with_transactional_id(None)
+            .with_transaction_timeout_ms(60_000);
+        let response = client.send(v, &request);
+        assert_eq!(response.error_code, 0, "InitProducerId v{v}");
+        assert_eq!(response.producer_epoch, 0, "InitProducerId v{v}");
+        assert!(
+            producer_ids.insert(response.producer_id.0),
+            "InitProducerId v{v} repeats id {}",
+            response.producer_id.0
+        );
+        if v >= 3 {
+            let bump = request
+                .with_producer_id(response.producer_id)
+                .with_producer_epoch(0);
+            let bumped = client.send(v, &bump);
+            assert_eq!(
+                (bumped.error_code, bumped.producer_id, bumped.producer_epoch),
+                (0, response.producer_id, 1),
+                "InitProducerId v{v} bumps the epoch"
+            );
+        }
+        let transactional = InitProducerIdRequest::default()
+            .with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("txn"))))
+            .with_transaction_timeout_ms(60_000);
+        let refused = client.send(v, &transactional);
+        assert_eq!(
+            (refused.error_code, refused.producer_id.0),
+            (ResponseError::InvalidRequest.code(), -1),
+            "InitProducerId v{v} refuses transactions"
         );
     }
 

@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::storage::{write_atomically, StorageError};
+use crate::storage::{read_json, write_atomically, StorageError};
 
 pub const FILE_NAME: &str = "cluster.json";
 const FORMAT_VERSION: u32 = 1;
@@ -43,16 +43,9 @@ impl StoredCluster {
     /// Reads the file; `Ok(None)` if there is none yet.
     pub fn load(dir: &Path) -> Result<Option<Self>, StorageError> {
         let path = dir.join(FILE_NAME);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StorageError::io("reading", &path)(e)),
+        let Some(stored) = read_json::<Self>(&path)? else {
+            return Ok(None);
         };
-        let stored: Self =
-            serde_json::from_slice(&bytes).map_err(|e| StorageError::BadMetadata {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
         if stored.version != FORMAT_VERSION {
             return Err(StorageError::BadMetadata {
                 path,

@@ -527,6 +527,15 @@ impl Cluster {
         }
     }
 
+    /// The highest producer id any partition holds a batch of.
+    pub fn max_producer_id(&self) -> Option<i64> {
+        self.topics()
+            .iter()
+            .flat_map(|topic| topic.partitions())
+            .filter_map(|log| log.max_producer_id())
+            .max()
+    }
+
     /// Closes every log and records a clean shutdown.
     pub fn shutdown(&self) {
         for topic in self.topics() {

@@ -10,6 +10,8 @@ use super::config_resource::ResourceError;
 use crate::cluster::topic_config::ConfigError;
 use crate::cluster::ClusterError;
 use crate::group::GroupError;
+use crate::producers::ProducerError;
+use crate::storage::producer_state::SequenceError;
 use crate::storage::{BatchError, StorageError};
 
 pub fn for_batch(error: &BatchError) -> ResponseError {
@@ -44,6 +46,20 @@ pub fn for_storage(error: &StorageError) -> ResponseError {
         StorageError::Deleted(_) => ResponseError::UnknownTopicOrPartition,
         StorageError::Locked { .. } | StorageError::BadMetadata { .. } => {
             ResponseError::UnknownServerError
+        }
+        StorageError::Sequence(e) => for_sequence(e),
+    }
+}
+
+/// Kafka answers a stale epoch with INVALID_PRODUCER_EPOCH (since 2.7, not
+/// PRODUCER_FENCED, so a client can recover) and any sequence it cannot
+/// accept, including a new epoch that does not start at 0, with
+/// OUT_OF_ORDER_SEQUENCE_NUMBER.
+pub fn for_sequence(error: &SequenceError) -> ResponseError {
+    match error {
+        SequenceError::StaleEpoch { .. } => ResponseError::InvalidProducerEpoch,
+        SequenceError::OutOfOrder { .. } | SequenceError::NewEpochNotAtZero { .. } => {
+            ResponseError::OutOfOrderSequenceNumber
         }
     }
 }
@@ -103,6 +119,18 @@ pub fn for_group(error: &GroupError) -> ResponseError {
         GroupError::CoordinatorNotAvailable | GroupError::Storage(_) => {
             ResponseError::CoordinatorNotAvailable
         }
+    }
+}
+
+/// InitProducerId errors. A producer asking with an epoch that is neither
+/// its current nor its previous one is fenced (KIP-360); PRODUCER_FENCED
+/// exists from v4 (KIP-588), older clients get INVALID_PRODUCER_EPOCH.
+pub fn for_producer(error: &ProducerError, api_version: i16) -> ResponseError {
+    match error {
+        ProducerError::Fenced { .. } if api_version >= 4 => ResponseError::ProducerFenced,
+        ProducerError::Fenced { .. } => ResponseError::InvalidProducerEpoch,
+        ProducerError::HalfClaim { .. } => ResponseError::InvalidRequest,
+        ProducerError::Storage(e) => for_storage(e),
     }
 }
 

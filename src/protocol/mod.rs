@@ -156,6 +156,7 @@ apis! {
     alter_configs,
     incremental_alter_configs,
     describe_log_dirs,
+    init_producer_id,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {

@@ -68,10 +68,17 @@ fn produce_partition(
     }
     match log.append(batch, now) {
         Ok(appended) => {
+            // A retried batch is answered as Kafka does: no error, the
+            // original's offset, and its max timestamp as the append time.
+            let log_append_time = match appended.duplicate_timestamp {
+                Some(original) => original,
+                None if rules.log_append_time => now,
+                None => -1,
+            };
             let response = PartitionProduceResponse::default()
                 .with_index(index)
                 .with_base_offset(appended.base_offset)
-                .with_log_append_time_ms(if rules.log_append_time { now } else { -1 })
+                .with_log_append_time_ms(log_append_time)
                 .with_log_start_offset(appended.log_start_offset);
             (response, appended.durable)
         }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use super::producer_state::SequenceError;
+
 #[derive(Debug, Error)]
 pub enum StorageError {
     #[error("{op} {}: {source}", path.display())]
@@ -35,6 +37,8 @@ pub enum StorageError {
     },
     #[error("stored metadata {} is unreadable: {reason}", path.display())]
     BadMetadata { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Sequence(#[from] SequenceError),
 }
 
 impl StorageError {

@@ -17,6 +17,8 @@ use tracing::{debug, info, warn};
 use super::batch::ValidatedBatch;
 use super::error::StorageError;
 use super::flush::{Durable, GroupCommit};
+use super::producer_snapshot;
+use super::producer_state::{ProducerBatch, ProducerStates, SequenceCheck, StoredBatch};
 use super::segment::{
     DiskSegment, MemorySegment, Segment, SegmentParams, SegmentRead, TimestampMatch,
 };
@@ -25,6 +27,11 @@ use super::start_offset;
 /// The leader epoch of every partition: klamm is the only replica and never
 /// changes leaders, so the first epoch is the only one.
 pub const LEADER_EPOCH: i32 = 0;
+
+/// How long a producer's state outlives its newest batch: Kafka's default
+/// `producer.id.expiration.ms` (one day). Without it every producer that
+/// ever wrote would be remembered for the life of the partition.
+const PRODUCER_ID_EXPIRATION_MS: i64 = 24 * 3600 * 1000;
 
 /// Per-topic settings that shape the log on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +85,11 @@ pub struct Appended {
     pub log_start_offset: i64,
     /// Set when the broker fsyncs before acknowledging.
     pub durable: Option<Durable>,
+    /// Set when the batch was a producer's retry of one the log already
+    /// holds: nothing was written, `base_offset` is the original's, and this
+    /// is the original's max timestamp (which Kafka reports as the append
+    /// time of a retried batch).
+    pub duplicate_timestamp: Option<i64>,
 }
 
 /// Batches read from the log and the offsets a fetch response reports.
@@ -111,6 +123,9 @@ struct State {
     high_watermark: i64,
     config: LogConfig,
     deleted: bool,
+    /// Idempotent producers' epochs and last batches (empty for klamm's
+    /// own logs, whose batches carry no producer id).
+    producers: ProducerStates,
 }
 
 impl State {
@@ -139,27 +154,46 @@ pub struct PartitionLog {
     state: Mutex<State>,
     new_data: Notify,
     group_commit: Option<Arc<GroupCommit>>,
+    track_producers: bool,
 }
 
 impl PartitionLog {
     /// Opens a log, recovering it if `recover` (the last shutdown was not
     /// clean): the newest segment is scanned and cut at its first damaged
-    /// batch. A missing directory is created with one empty segment.
+    /// batch. A missing directory is created with one empty segment. With
+    /// `track_producers` (topic partitions, not klamm's own logs) the
+    /// idempotent producers' state comes from the snapshot of a clean
+    /// shutdown, or else is rebuilt from the batch headers.
     pub fn open(
         name: String,
         location: LogLocation,
         config: LogConfig,
         group_commit: Option<Arc<GroupCommit>>,
         recover: bool,
+        track_producers: bool,
         now_ms: i64,
     ) -> Result<Arc<Self>, StorageError> {
-        let segments = match &location {
+        let mut segments = match &location {
             LogLocation::Memory => {
                 let mut segments = BTreeMap::new();
                 segments.insert(0, Segment::Memory(MemorySegment::new(0, now_ms)));
                 segments
             }
             LogLocation::Disk(dir) => open_segments(dir, &config, recover, now_ms)?,
+        };
+        let producers = match &location {
+            LogLocation::Disk(dir) if track_producers => {
+                let log_end = segments
+                    .values()
+                    .next_back()
+                    .map_or(0, Segment::next_offset);
+                match producer_snapshot::take(dir, log_end) {
+                    Some(saved) => saved,
+                    None => rebuild_producer_states(&mut segments)
+                        .map_err(StorageError::io("reading producer state from", dir))?,
+                }
+            }
+            _ => ProducerStates::default(),
         };
         let mut log_start_offset = segments.keys().next().copied().unwrap_or(0);
         if let LogLocation::Disk(dir) = &location {
@@ -173,6 +207,7 @@ impl PartitionLog {
             high_watermark: 0,
             config,
             deleted: false,
+            producers,
         };
         state.high_watermark = state.log_end_offset();
         // A recovery that cut the log short cannot leave its start past its end.
@@ -183,6 +218,7 @@ impl PartitionLog {
             state: Mutex::new(state),
             new_data: Notify::new(),
             group_commit,
+            track_producers,
         };
         // Segments that a DeleteRecords emptied before a crash could delete them.
         let mut state = log.lock()?;
@@ -226,17 +262,29 @@ impl PartitionLog {
         })
     }
 
+    /// The highest producer id with state in this partition.
+    pub fn max_producer_id(&self) -> Option<i64> {
+        self.lock().ok()?.producers.max_producer_id()
+    }
+
     pub fn size_bytes(&self) -> Result<u64, StorageError> {
         Ok(self.lock()?.size())
     }
 
     /// Appends a validated batch at the end of the log and assigns its offsets.
+    /// A batch with a producer id is checked against that producer's
+    /// sequence first; a retry of a batch the log holds is not written again.
     pub fn append(
         self: &Arc<Self>,
         mut batch: ValidatedBatch,
         now_ms: i64,
     ) -> Result<Appended, StorageError> {
         let mut state = self.lock()?;
+        if let Some(producer) = ProducerBatch::from_header(&batch.header.header()) {
+            if let SequenceCheck::Duplicate(original) = state.producers.check(&producer)? {
+                return Ok(self.answer_retry(state, original));
+            }
+        }
         let size = batch.size();
         if size as u64 > state.config.segment_bytes {
             return Err(StorageError::BatchLargerThanSegment {
@@ -255,6 +303,9 @@ impl PartitionLog {
         })?;
         let end = active.next_offset();
         let file = active.file();
+        if let Some(producer) = ProducerBatch::from_header(&batch.header.header()) {
+            state.producers.record(&producer);
+        }
         let log_start_offset = state.log_start_offset;
         let durable = match (&self.group_commit, file) {
             (Some(commit), Some(file)) => {
@@ -280,7 +331,35 @@ impl PartitionLog {
             base_offset,
             log_start_offset,
             durable,
+            duplicate_timestamp: None,
         })
+    }
+
+    /// The answer to a retried batch: the original's place in the log. When
+    /// acks wait for an fsync, so does the retry if the original may not be
+    /// on disk yet (its own request may still be waiting).
+    fn answer_retry(&self, state: MutexGuard<'_, State>, original: StoredBatch) -> Appended {
+        let unsynced_file = if original.last_offset >= state.high_watermark {
+            state
+                .segments
+                .range(..=original.base_offset)
+                .next_back()
+                .and_then(|(_, segment)| segment.file())
+        } else {
+            None
+        };
+        let log_start_offset = state.log_start_offset;
+        drop(state);
+        let durable = match (&self.group_commit, unsynced_file) {
+            (Some(commit), Some(file)) => Some(commit.request(file, Box::new(|_| {}))),
+            _ => None,
+        };
+        Appended {
+            base_offset: original.base_offset,
+            log_start_offset,
+            durable,
+            duplicate_timestamp: Some(original.max_timestamp),
+        }
     }
 
     fn advance_high_watermark(&self, to: i64) {
@@ -510,9 +589,15 @@ impl PartitionLog {
     /// Deletes whole segments that fell out of `retention.ms` (by their
     /// largest timestamp) or `retention.bytes`, oldest first; the log start
     /// offset moves with them. A fully expired log keeps an empty segment at
-    /// its end offset.
+    /// its end offset. Producers idle for a day are forgotten on the way.
     pub fn apply_retention(&self, now_ms: i64) -> Result<Removed, StorageError> {
         let mut state = self.lock()?;
+        let expired = state
+            .producers
+            .expire(now_ms.saturating_sub(PRODUCER_ID_EXPIRATION_MS));
+        if expired > 0 {
+            debug!(log = %self.name, producers = expired, "forgot idle producers");
+        }
         let config = state.config;
         if !config.delete_enabled || (config.retention_ms < 0 && config.retention_bytes < 0) {
             return Ok(Removed::default());
@@ -598,6 +683,14 @@ impl PartitionLog {
         if let Err(e) = state.active().seal() {
             warn!(log = %self.name, error = %e, "could not trim indexes at shutdown");
         }
+        if let (true, LogLocation::Disk(dir)) = (self.track_producers, &self.location) {
+            if !state.producers.is_empty() {
+                let saved = producer_snapshot::save(dir, &state.producers, state.log_end_offset());
+                if let Err(e) = saved {
+                    warn!(log = %self.name, error = %e, "could not save producer state; the next start scans the log");
+                }
+            }
+        }
     }
 
     /// Marks the log deleted; later calls fail with `Deleted`. The files are
@@ -613,6 +706,22 @@ impl PartitionLog {
     pub fn location(&self) -> &LogLocation {
         &self.location
     }
+}
+
+/// Replays the headers of every batch in the log into a fresh producer
+/// state; only the 61-byte headers are read, jumping from batch to batch.
+fn rebuild_producer_states(
+    segments: &mut BTreeMap<i64, Segment>,
+) -> std::io::Result<ProducerStates> {
+    let mut states = ProducerStates::default();
+    for segment in segments.values_mut() {
+        segment.visit_headers(|header| {
+            if let Some(producer) = ProducerBatch::from_header(header) {
+                states.record(&producer);
+            }
+        })?;
+    }
+    Ok(states)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -701,6 +810,28 @@ mod tests {
         }
     }
 
+    /// A batch from idempotent producer `producer_id`.
+    fn idempotent(
+        producer_id: i64,
+        epoch: i16,
+        first_seq: i32,
+        values: &[&[u8]],
+    ) -> ValidatedBatch {
+        let mut raw = build_batch(1_000, values);
+        raw[43..51].copy_from_slice(&producer_id.to_be_bytes());
+        raw[51..53].copy_from_slice(&epoch.to_be_bytes());
+        raw[53..57].copy_from_slice(&first_seq.to_be_bytes());
+        let crc = crate::storage::batch::compute_crc(&raw);
+        raw[17..21].copy_from_slice(&crc.to_be_bytes());
+        ValidatedBatch {
+            header: HeaderPatch::new(&raw).unwrap(),
+            records: Bytes::copy_from_slice(&raw[HEADER_LEN..]),
+            record_count: values.len() as u32,
+            max_timestamp: 1_000 + values.len() as i64 - 1,
+            offset_delta_of_max_timestamp: values.len() as i32 - 1,
+        }
+    }
+
     fn small_segments() -> LogConfig {
         LogConfig {
             segment_bytes: 400,
@@ -710,7 +841,7 @@ mod tests {
     }
 
     fn open(location: LogLocation, config: LogConfig, recover: bool) -> Arc<PartitionLog> {
-        PartitionLog::open("t-0".into(), location, config, None, recover, 0).unwrap()
+        PartitionLog::open("t-0".into(), location, config, None, recover, true, 0).unwrap()
     }
 
     fn fill(log: &Arc<PartitionLog>, batches: i64, ts: i64) {
@@ -858,5 +989,60 @@ mod tests {
         assert_eq!(first_offset(&log.read(33, 1 << 20, true).unwrap()), 32);
         let hit = log.find_by_timestamp(1_016).unwrap().unwrap();
         assert_eq!(hit.offset, 31);
+    }
+
+    #[test]
+    fn a_retried_batch_is_answered_with_the_original_offset_even_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = LogLocation::Disk(dir.path().to_path_buf());
+        let log = open(location.clone(), small_segments(), false);
+        fill(&log, 3, 1_000);
+        let first = log.append(idempotent(7, 0, 0, &[b"a", b"b"]), 0).unwrap();
+        assert_eq!((first.base_offset, first.duplicate_timestamp), (6, None));
+        log.append(idempotent(7, 0, 2, &[b"c"]), 0).unwrap();
+        let retry = log.append(idempotent(7, 0, 0, &[b"a", b"b"]), 0).unwrap();
+        assert_eq!(
+            (retry.base_offset, retry.duplicate_timestamp),
+            (6, Some(1_001))
+        );
+        assert_eq!(log.offsets().unwrap().log_end_offset, 9);
+        log.close();
+        drop(log);
+        // From the snapshot of the clean close, then from the batch headers
+        // (as after a crash), with or without recovery.
+        for (recover, scan) in [(false, false), (false, true), (true, true)] {
+            if scan {
+                let _ = std::fs::remove_file(dir.path().join("producer-state.json"));
+            }
+            let log = open(location.clone(), small_segments(), recover);
+            assert_eq!(log.max_producer_id(), Some(7));
+            let retry = log.append(idempotent(7, 0, 2, &[b"c"]), 0).unwrap();
+            assert_eq!(retry.base_offset, 8);
+            assert!(matches!(
+                log.append(idempotent(7, 0, 4, &[b"e"]), 0),
+                Err(StorageError::Sequence(_))
+            ));
+            assert_eq!(log.offsets().unwrap().log_end_offset, 9);
+            log.close();
+        }
+    }
+
+    #[test]
+    fn idle_producers_are_forgotten_after_a_day() {
+        let log = open(LogLocation::Memory, small_segments(), false);
+        log.append(idempotent(7, 0, 0, &[b"a"]), 0).unwrap();
+        log.apply_retention(1_000 + PRODUCER_ID_EXPIRATION_MS)
+            .unwrap();
+        assert_eq!(log.max_producer_id(), Some(7), "not idle for a day yet");
+        log.apply_retention(1_001 + PRODUCER_ID_EXPIRATION_MS)
+            .unwrap();
+        assert_eq!(log.max_producer_id(), None);
+        // Unknown again: any sequence is accepted, as in Kafka.
+        assert_eq!(
+            log.append(idempotent(7, 0, 9, &[b"b"]), 0)
+                .unwrap()
+                .base_offset,
+            1
+        );
     }
 }

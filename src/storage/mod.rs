@@ -11,6 +11,9 @@ mod error;
 mod flush;
 mod index;
 mod log;
+pub mod producer_ids;
+mod producer_snapshot;
+pub mod producer_state;
 pub mod records;
 mod segment;
 mod start_offset;
@@ -131,6 +134,7 @@ impl Storage {
             config,
             self.group_commit.clone(),
             self.recover,
+            true,
             now_ms(),
         )
     }
@@ -152,6 +156,7 @@ impl Storage {
             config,
             self.group_commit.clone(),
             self.recover,
+            false,
             now_ms(),
         )
     }
@@ -233,6 +238,30 @@ impl Storage {
             warn!(error = %e, "could not record the clean shutdown");
         }
     }
+}
+
+/// Reads a JSON record written by [`write_json`]; `Ok(None)` if there is none.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, StorageError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StorageError::io("reading", path)(e)),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| StorageError::BadMetadata {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+/// Replaces `path` with `value` as JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StorageError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| StorageError::BadMetadata {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    write_atomically(path, &bytes)
 }
 
 /// Replaces `path` with `contents` atomically: a crash leaves either the old

@@ -35,10 +35,35 @@ pub fn batch(values: &[&str], timestamp: i64) -> Bytes {
         .enumerate()
         .map(|(i, v)| record(i as i64, timestamp + i as i64, Some(&format!("key-{i}")), v))
         .collect();
+    encode(&records)
+}
+
+/// One batch of `values` from idempotent producer `producer_id` at `epoch`,
+/// its records numbered from `first_sequence`.
+pub fn idempotent_batch(
+    values: &[&str],
+    producer_id: i64,
+    epoch: i16,
+    first_sequence: i32,
+) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Record {
+            producer_id,
+            producer_epoch: epoch,
+            sequence: first_sequence.wrapping_add(i as i32),
+            ..record(i as i64, 1_700_000_000_000 + i as i64, None, v)
+        })
+        .collect();
+    encode(&records)
+}
+
+fn encode(records: &[Record]) -> Bytes {
     let mut buf = BytesMut::new();
     RecordBatchEncoder::encode(
         &mut buf,
-        &records,
+        records,
         &RecordEncodeOptions {
             version: 2,
             compression: Compression::None,

@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod process;
+pub mod proxy;
 pub mod raw;
 
 use std::time::{Duration, Instant};

@@ -314,6 +314,27 @@ impl DiskSegment {
         Ok(None)
     }
 
+    /// Calls `visit` with the header of every batch, reading only the
+    /// headers: each one says how far to jump to the next.
+    pub fn visit_headers(&mut self, mut visit: impl FnMut(&BatchHeader)) -> io::Result<()> {
+        let Some(map) = self.view()? else {
+            return Ok(());
+        };
+        let size = self.stats.size as usize;
+        let mut pos = 0;
+        while pos < size {
+            let Some(header) = map.get(pos..size).and_then(BatchHeader::parse) else {
+                break;
+            };
+            let Some(batch_size) = plausible_size(&header, size - pos) else {
+                break;
+            };
+            visit(&header);
+            pos += batch_size;
+        }
+        Ok(())
+    }
+
     /// Loads state from trusted indexes; `false` if they disagree with the
     /// file and the segment must be recovered instead.
     fn load_from_indexes(&mut self) -> io::Result<bool> {

@@ -5,7 +5,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::{first_record_at_or_after, SegmentRead, SegmentStats, TimestampMatch};
-use crate::storage::batch::ValidatedBatch;
+use crate::storage::batch::{BatchHeader, ValidatedBatch};
 
 struct StoredBatch {
     base_offset: i64,
@@ -77,6 +77,16 @@ impl MemorySegment {
                 }
                 SegmentRead::Data(out.freeze())
             }
+        }
+    }
+
+    pub fn visit_headers(&self, mut visit: impl FnMut(&BatchHeader)) {
+        for header in self
+            .batches
+            .iter()
+            .filter_map(|b| BatchHeader::parse(&b.bytes))
+        {
+            visit(&header);
         }
     }
 

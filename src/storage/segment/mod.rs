@@ -165,6 +165,17 @@ impl Segment {
         }
     }
 
+    /// Calls `visit` with the header of every batch, oldest first.
+    pub fn visit_headers(&mut self, visit: impl FnMut(&BatchHeader)) -> std::io::Result<()> {
+        match self {
+            Self::Disk(s) => s.visit_headers(visit),
+            Self::Memory(s) => {
+                s.visit_headers(visit);
+                Ok(())
+            }
+        }
+    }
+
     /// The segment stops taking appends.
     pub fn seal(&mut self) -> std::io::Result<()> {
         match self {

@@ -195,7 +195,7 @@ function getProducer() {
   if (!producerPromise) {
     const producer = kafka.producer({
       allowAutoTopicCreation: true,
-      idempotent: false,
+      idempotent: true,
       createPartitioner: Partitioners.DefaultPartitioner,
     })
     allClients.add(producer)

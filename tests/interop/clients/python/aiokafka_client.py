@@ -4,8 +4,9 @@
 Usage: python3 aiokafka_client.py <bootstrap host:port> <prefix>
 
 Prints `VERSION <aiokafka version>` and then one PASS/FAIL/SKIP line per
-scenario on stdout; everything else goes to stderr. Producers keep aiokafka's
-default enable_idempotence=False (klamm has no InitProducerId yet).
+scenario on stdout; everything else goes to stderr. Producers turn on
+enable_idempotence (aiokafka's default is off), so every scenario that
+produces goes through InitProducerId and sequence-numbered batches.
 snappy/lz4/zstd need the optional `cramjam` package (see requirements.txt); a
 codec whose package is missing is reported as SKIP. Every scenario runs under
 asyncio.wait_for (≤ 30 s, program ≤ ~2 minutes); a watchdog thread reports a
@@ -62,7 +63,7 @@ class Client(harness.Client):
     header_pairs = staticmethod(lambda m: [(k, bytes(v)) for k, v in m.headers])
 
     async def producer(self, **extra):
-        conf = dict(bootstrap_servers=self.bootstrap, enable_idempotence=False, acks="all",
+        conf = dict(bootstrap_servers=self.bootstrap, enable_idempotence=True, acks="all",
                     linger_ms=5, request_timeout_ms=15000)
         conf.update(extra)
         p = AIOKafkaProducer(**conf)

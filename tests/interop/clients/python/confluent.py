@@ -5,7 +5,8 @@ Usage: python3 confluent.py <bootstrap host:port> <prefix>
 
 Prints `VERSION <confluent-kafka version>` and then one PASS/FAIL/SKIP line per
 scenario on stdout; everything else goes to stderr. Producers run with
-idempotence off (klamm has no InitProducerId yet). Every wait is bounded: a
+enable.idempotence=true (librdkafka's default is off), so every scenario that
+produces goes through InitProducerId and sequence-numbered batches. Every wait is bounded: a
 scenario gets at most 30 s and the program at most ~2 minutes; a watchdog
 reports a hung scenario and exits if a library call never returns.
 """
@@ -31,7 +32,7 @@ class Client(harness.Client):
     def producer(self, **extra):
         conf = {
             "bootstrap.servers": self.bootstrap,
-            "enable.idempotence": False,
+            "enable.idempotence": True,
             "acks": "all",
             "linger.ms": 5,
             "message.timeout.ms": 20000,

@@ -4,9 +4,9 @@
 Usage: python3 kafka_python.py <bootstrap host:port> <prefix>
 
 Prints `VERSION <kafka-python version>` and then one PASS/FAIL/SKIP line per
-scenario on stdout; everything else goes to stderr. kafka-python 3.x turns
-idempotence on by default, so producers pass enable_idempotence=False (klamm has
-no InitProducerId yet). snappy/lz4/zstd need the optional python-snappy, lz4 and
+scenario on stdout; everything else goes to stderr. Producers keep
+kafka-python 3.x's default enable_idempotence=True, so every scenario that
+produces goes through InitProducerId and sequence-numbered batches. snappy/lz4/zstd need the optional python-snappy, lz4 and
 zstandard packages (see requirements.txt); a codec whose package is missing is
 reported as SKIP. Every wait is bounded: a scenario gets at most 30 s and the
 program at most ~2 minutes; a watchdog reports a hung scenario and exits.
@@ -38,7 +38,7 @@ class Client(harness.Client):
     # Constructors bootstrap synchronously, so each gets the scenario's deadline.
 
     def producer(self, deadline, **extra):
-        conf = dict(bootstrap_servers=self.bootstrap, enable_idempotence=False, acks="all",
+        conf = dict(bootstrap_servers=self.bootstrap, acks="all",
                     linger_ms=5, max_block_ms=20000, request_timeout_ms=15000,
                     bootstrap_timeout_ms=left_ms(deadline))
         conf.update(extra)

@@ -5,7 +5,7 @@ Usage: python3 kcat.py <bootstrap host:port> <prefix>     (KCAT=/path/to/kcat ov
 
 Prints `VERSION <librdkafka version kcat is built with>` and then one
 PASS/FAIL/SKIP line per scenario on stdout; kcat's own diagnostics and our logs
-go to stderr. Producers run `kcat -P -K:` with idempotence off and count the
+go to stderr. Producers run `kcat -P -K:` with idempotence on and count the
 per-message delivery reports (-vv); readers run `kcat -C -e -J`; group
 consumers run `kcat -G <group> <topic>` (auto-commit, committed on close) and are
 stopped with SIGTERM. kcat has no admin API, so create-topic and group-takeover
@@ -103,7 +103,7 @@ class Client(harness.Client):
     def produce(self, topic, records, deadline, extra=()):
         """Pipes `key:value` lines into `kcat -P -K:`; checks every record was acked."""
         cmd = [KCAT, "-b", self.bootstrap, "-P", "-t", topic, "-K:", "-vv",
-               "-X", "enable.idempotence=false", "-X", "acks=all", *extra]
+               "-X", "enable.idempotence=true", "-X", "acks=all", *extra]
         data = "".join(f"{k}:{v}\n" for k, v in records).encode()
         try:
             res = subprocess.run(cmd, input=data, capture_output=True, timeout=left(deadline))

@@ -49,7 +49,7 @@ func kafkaHeaders(hs []harness.Header) []kafka.Header {
 func newProducer(extra kafka.ConfigMap) (*kafka.Producer, error) {
 	conf := kafka.ConfigMap{
 		"bootstrap.servers":  bootstrap,
-		"enable.idempotence": false,
+		"enable.idempotence": true,
 		"acks":               "all",
 		"linger.ms":          5,
 		"message.timeout.ms": 20000,

@@ -43,7 +43,10 @@ func newConfig() *sarama.Config {
 	c.Metadata.Retry.Backoff = 200 * time.Millisecond
 	c.Admin.Timeout = 10 * time.Second
 
-	c.Producer.Idempotent = false
+	// An idempotent producer needs acks=all and one request in flight per
+	// broker connection (sarama refuses the config otherwise).
+	c.Producer.Idempotent = true
+	c.Net.MaxOpenRequests = 1
 	c.Producer.RequiredAcks = sarama.WaitForAll
 	c.Producer.Return.Successes = true
 	c.Producer.Return.Errors = true
