@@ -159,6 +159,18 @@ impl BrokerBuilder {
         self
     }
 
+    /// Most connections open at once; further ones are closed at once.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n.max(1);
+        self
+    }
+
+    /// Closes connections that complete no request for this long.
+    pub fn connections_max_idle(mut self, idle: std::time::Duration) -> Self {
+        self.config.connections_max_idle = idle.max(std::time::Duration::from_millis(1));
+        self
+    }
+
     /// fsync before every produce acknowledgement.
     pub fn flush_always(mut self) -> Self {
         self.config.flush = FlushPolicy::Always;
@@ -276,6 +288,12 @@ impl Broker {
 
         let mut tasks = Vec::new();
         let mut listeners = Vec::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            state
+                .config
+                .max_connections
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         for (node_id, name, local, socket) in bound {
             listeners.push((node_id, name.clone(), local));
             tasks.push(tokio::spawn(crate::server::accept_loop(
@@ -285,6 +303,7 @@ impl Broker {
                     name: Arc::from(name.as_str()),
                     node_id,
                 },
+                Arc::clone(&slots),
             )));
         }
         tasks.push(tokio::spawn(every(

@@ -37,6 +37,7 @@ fn bad_settings_stop_klamm_with_a_message_naming_them() {
     assert!(refused(&[], &[("KLAMM_NUM_PARTITION", "3")]).contains("KLAMM_NUM_PARTITION"));
     assert!(refused(&["--num-partitions", "0"], &[]).contains("num_partitions"));
     assert!(refused(&["--brokers", "0"], &[]).contains("brokers"));
+    assert!(refused(&["--max-connections", "0"], &[]).contains("max_connections"));
     assert!(refused(&["--brokers", "65"], &[]).contains("brokers"));
     assert!(refused(&[], &[("KAFKA_LOG_RETENTION_HOURS", "soon")])
         .contains("KAFKA_LOG_RETENTION_HOURS"));

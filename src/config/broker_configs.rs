@@ -180,6 +180,18 @@ fn plain_settings(config: &Config, advertised: &str) -> Vec<Plain> {
             "How long committed offsets of an empty group are kept.",
         ),
         (
+            "max.connections",
+            config.max_connections.to_string(),
+            Int,
+            "Most client connections open at once.",
+        ),
+        (
+            "connections.max.idle.ms",
+            config.connections_max_idle.as_millis().to_string(),
+            Long,
+            "Idle connections are closed after this long.",
+        ),
+        (
             "socket.request.max.bytes",
             config.socket_request_max_bytes.to_string(),
             Int,

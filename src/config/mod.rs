@@ -53,6 +53,8 @@ pub struct Config {
     pub retention_check_interval: Duration,
     pub flush: FlushPolicy,
     pub socket_request_max_bytes: usize,
+    pub max_connections: usize,
+    pub connections_max_idle: Duration,
     pub groups: GroupConfig,
     pub offsets_retention_check_interval: Duration,
     pub log_level: String,
@@ -213,6 +215,18 @@ impl Config {
                 "must be at least 1024",
             ));
         }
+        let max_connections = s.max_connections.unwrap_or(1000) as usize;
+        if max_connections == 0 {
+            return Err(invalid(origin, "max_connections", "must be at least 1"));
+        }
+        let idle_ms = s.connections_max_idle_ms.unwrap_or(600_000);
+        if idle_ms == 0 {
+            return Err(invalid(
+                origin,
+                "connections_max_idle_ms",
+                "must be at least 1",
+            ));
+        }
         let min_session = s.group_min_session_timeout_ms.unwrap_or(6_000);
         let max_session = s.group_max_session_timeout_ms.unwrap_or(1_800_000);
         if min_session > max_session {
@@ -264,6 +278,8 @@ impl Config {
             retention_check_interval: Duration::from_millis(interval),
             flush: s.flush.unwrap_or_default(),
             socket_request_max_bytes,
+            max_connections,
+            connections_max_idle: Duration::from_millis(idle_ms),
             groups,
             offsets_retention_check_interval: Duration::from_millis(offsets_check),
             log_level: s.log_level.unwrap_or_else(|| "info".into()),

@@ -125,6 +125,14 @@ settings! {
     /// Largest request frame; larger ones close the connection [default: 104857600].
     #[arg(long, value_name = "BYTES")]
     socket_request_max_bytes: u32,
+    /// Most client connections open at once, over every listener and
+    /// simulated broker; further ones are closed at once [default: 1000].
+    #[arg(long, value_name = "N")]
+    max_connections: u32,
+    /// A connection that completes no request for this long is closed; a
+    /// half-sent request does not count [default: 600000].
+    #[arg(long, value_name = "MS")]
+    connections_max_idle_ms: u64,
     /// How long an empty group waits for more members before its first
     /// rebalance; Kafka's default is 3000, 0 suits local testing [default: 0].
     #[arg(long, value_name = "MS")]

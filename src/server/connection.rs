@@ -5,6 +5,12 @@
 //! so a pipelining client gets many responses per write; the buffer is always
 //! flushed before a request that may wait (a long-poll fetch), so no answer is
 //! held back behind it.
+//!
+//! What a connection can hold is bounded: its read buffer grows only with
+//! bytes that arrived, up to one frame of `socket_request_max_bytes`, and
+//! shrinks again when idle; responses pass through a 64 KiB write buffer. A
+//! connection that completes no request for `connections_max_idle_ms` is
+//! closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,9 +45,15 @@ pub async fn serve(
         node_id: identity.node_id,
         client_host: format!("/{}", peer.ip()),
     };
+    let idle_limit = state.config.connections_max_idle;
     let reason = loop {
+        // The idle clock restarts with each request, so a client that sends
+        // half a request and stalls is closed like one that sends nothing.
         let frame = tokio::select! {
             frame = frames.next(&mut reader) => frame,
+            _ = tokio::time::sleep(idle_limit) => {
+                break format!("no complete request for {} ms (connections_max_idle_ms)", idle_limit.as_millis());
+            }
             _ = crate::state::stopped(&mut shutdown) => break "broker shutting down".to_string(),
         };
         let frame = match frame {

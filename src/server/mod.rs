@@ -1,11 +1,18 @@
 //! The network edge: one accept loop per listener, one task per connection.
+//!
+//! Connections are counted against `max_connections` over every listener:
+//! one past the limit is closed at once (with a warning, at most one every
+//! few seconds) rather than left waiting in the kernel's backlog, so a
+//! client sees a closed connection instead of a hang.
 
 mod connection;
 mod frame;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
@@ -18,21 +25,46 @@ pub struct ListenerIdentity {
     pub node_id: i32,
 }
 
+/// How often a refused connection may be logged.
+const REFUSAL_WARNING_EVERY: Duration = Duration::from_secs(5);
+
 /// Accepts connections until shutdown, then waits for them to finish.
+/// `slots` holds one permit per connection the broker may still open.
 pub async fn accept_loop(
     state: Arc<BrokerState>,
     listener: TcpListener,
     identity: ListenerIdentity,
+    slots: Arc<Semaphore>,
 ) {
     let name = Arc::clone(&identity.name);
+    let mut refused = 0u64;
+    let mut last_warning: Option<Instant> = None;
     let mut connections = JoinSet::new();
     let mut shutdown = state.shutdown_signal();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(connection::serve(Arc::clone(&state), stream, identity.clone(), peer));
-                }
+                Ok((stream, peer)) => match Arc::clone(&slots).try_acquire_owned() {
+                    Ok(slot) => {
+                        let serve = connection::serve(Arc::clone(&state), stream, identity.clone(), peer);
+                        connections.spawn(async move {
+                            serve.await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        drop(stream);
+                        refused += 1;
+                        if last_warning.is_none_or(|t| t.elapsed() >= REFUSAL_WARNING_EVERY) {
+                            warn!(
+                                listener = &*name, %peer, refused,
+                                max_connections = state.config.max_connections,
+                                "too many connections: closing new ones until some close"
+                            );
+                            last_warning = Some(Instant::now());
+                        }
+                    }
+                },
                 Err(e) => {
                     // Out of file descriptors and the like: back off briefly
                     // instead of spinning, and keep serving what is open.
