@@ -224,3 +224,102 @@ fn garbage_after_a_valid_body_closes_the_connection() {
     assert!(client.is_closed());
     still_serving(&broker);
 }
+
+/// A valid batch changed by `lie`, with its CRC made to match again, so
+/// only the lie itself is wrong.
+fn lying_batch(lie: impl FnOnce(&mut Vec<u8>)) -> bytes::Bytes {
+    const CRC_AT: usize = 17;
+    const CRC_FROM: usize = 21;
+    let mut bytes = batch(&["one", "two"], 1_000).to_vec();
+    lie(&mut bytes);
+    if bytes.len() > CRC_FROM {
+        let crc = crc32c::crc32c(&bytes[CRC_FROM..]);
+        bytes[CRC_AT..CRC_FROM].copy_from_slice(&crc.to_be_bytes());
+    }
+    bytes.into()
+}
+
+/// Produces `records` to a fresh topic; the partition's error code, after
+/// checking nothing reached the log and other clients are still served.
+fn refused_code(broker: &TestBroker, topic: &str, records: bytes::Bytes) -> i16 {
+    let mut client = RawClient::connect(&broker.bootstrap);
+    ensure_topic(&mut client, topic);
+    let response = client.send(9, &produce(topic, 0, records, 1));
+    let partition = &response.responses[0].partition_responses[0];
+    assert!(
+        partition.error_message.is_some(),
+        "{topic}: the error says why"
+    );
+    assert_eq!(
+        high_watermark(&mut client, topic),
+        0,
+        "{topic}: nothing stored"
+    );
+    still_serving(broker);
+    partition.error_code
+}
+
+const CORRUPT_MESSAGE: i16 = 2;
+const INVALID_RECORD: i16 = 87;
+
+#[test]
+fn batches_whose_header_lies_are_refused_and_not_stored() {
+    let broker = TestBroker::in_memory();
+    let longer = lying_batch(|b| {
+        let claimed = (b.len() - 12 + 100) as i32;
+        b[8..12].copy_from_slice(&claimed.to_be_bytes());
+    });
+    assert_eq!(
+        refused_code(&broker, "length-long", longer),
+        CORRUPT_MESSAGE
+    );
+    let shorter = lying_batch(|b| b[8..12].copy_from_slice(&10i32.to_be_bytes()));
+    assert_eq!(
+        refused_code(&broker, "length-short", shorter),
+        CORRUPT_MESSAGE
+    );
+    let magic = lying_batch(|b| b[16] = 1);
+    assert_eq!(refused_code(&broker, "magic", magic), INVALID_RECORD);
+    let count = lying_batch(|b| b[57..61].copy_from_slice(&3i32.to_be_bytes()));
+    assert_eq!(refused_code(&broker, "count", count), INVALID_RECORD);
+    let negative = lying_batch(|b| b[57..61].copy_from_slice(&(-1i32).to_be_bytes()));
+    assert_eq!(
+        refused_code(&broker, "count-negative", negative),
+        INVALID_RECORD
+    );
+    let delta = lying_batch(|b| b[23..27].copy_from_slice(&5i32.to_be_bytes()));
+    assert_eq!(refused_code(&broker, "delta", delta), INVALID_RECORD);
+}
+
+#[test]
+fn records_that_do_not_match_their_batch_are_refused_and_not_stored() {
+    let broker = TestBroker::in_memory();
+    // The last record cut short, the batch length adjusted to match.
+    let cut = lying_batch(|b| {
+        b.truncate(b.len() - 3);
+        let length = (b.len() - 12) as i32;
+        b[8..12].copy_from_slice(&length.to_be_bytes());
+    });
+    assert_eq!(refused_code(&broker, "cut-record", cut), INVALID_RECORD);
+    // Plain records under each codec's flag: they do not decompress.
+    for (codec, flag) in [("gzip", 1u8), ("snappy", 2), ("lz4", 3), ("zstd", 4)] {
+        let records = lying_batch(|b| b[22] |= flag);
+        let code = refused_code(&broker, &format!("fake-{codec}"), records);
+        assert_eq!(code, INVALID_RECORD, "{codec}");
+    }
+}
+
+#[test]
+fn a_frame_cut_off_by_a_closed_connection_costs_only_that_connection() {
+    let broker = TestBroker::in_memory();
+    let mut client = RawClient::connect(&broker.bootstrap);
+    ensure_topic(&mut client, "cut-frame");
+    let whole = client.frame(9, &produce("cut-frame", 0, batch(&["a", "b"], 1_000), 1));
+    for cut in [1, 4, 7, whole.len() / 2, whole.len() - 1] {
+        let mut partial = RawClient::connect(&broker.bootstrap);
+        partial.send_bytes(&whole[..cut]);
+        drop(partial);
+        still_serving(&broker);
+    }
+    assert_eq!(high_watermark(&mut client, "cut-frame"), 0);
+}
