@@ -1,5 +1,6 @@
 //! Micro-benchmarks of the storage hot paths: validating a produced batch,
-//! appending it, and reading batches back for a fetch.
+//! appending it, finding an offset or a timestamp through the indexes, and
+//! reading batches back for a fetch.
 //!
 //! Run with `cargo bench --bench storage`.
 
@@ -90,5 +91,46 @@ fn append_and_read(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, validation, append_and_read);
+/// Lookups in a 64 MiB segment of 50,000 batches: where a fetch at an
+/// arbitrary offset starts, and ListOffsets by timestamp.
+fn index_lookup(c: &mut Criterion) {
+    const BATCHES: i64 = 50_000;
+    const RECORDS: i64 = 10;
+    const BASE_TIME: i64 = 1_700_000_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::open(dir.path(), false).unwrap();
+    let log = storage
+        .open_partition("lookup", 0, LogConfig::default())
+        .unwrap();
+    let value = "v".repeat(100);
+    let values = vec![value.as_str(); RECORDS as usize];
+    for n in 0..BATCHES {
+        let input = batch::batch(&values, BASE_TIME + n * RECORDS);
+        log.append(validate_batch(input, &rules()).unwrap(), 0)
+            .unwrap();
+    }
+    let offsets = BATCHES * RECORDS;
+    // A fixed stride through the log, so that every lookup lands elsewhere.
+    let stride = 7_919;
+    let mut group = c.benchmark_group("index");
+    group.bench_function("offset-lookup-64MiB-segment", |b| {
+        let mut offset = 0;
+        b.iter(|| {
+            let read = log.read(black_box(offset), 1, true).unwrap();
+            offset = (offset + stride) % offsets;
+            black_box(read.records.len())
+        })
+    });
+    group.bench_function("timestamp-lookup-64MiB-segment", |b| {
+        let mut at = 0;
+        b.iter(|| {
+            let found = log.find_by_timestamp(black_box(BASE_TIME + at)).unwrap();
+            at = (at + stride) % offsets;
+            black_box(found)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, validation, append_and_read, index_lookup);
 criterion_main!(benches);
