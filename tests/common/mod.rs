@@ -9,6 +9,7 @@ pub mod batch;
 pub mod process;
 pub mod proxy;
 pub mod raw;
+pub mod read;
 
 use std::time::{Duration, Instant};
 

@@ -17,15 +17,19 @@ pub struct RawClient {
 
 impl RawClient {
     pub fn connect(bootstrap: &str) -> Self {
-        let stream = TcpStream::connect(bootstrap).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(15)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Self {
+        Self::try_connect(bootstrap).expect("connect")
+    }
+
+    /// Like `connect`, but an error if nothing listens there (a broker that
+    /// was just killed).
+    pub fn try_connect(bootstrap: &str) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(bootstrap)?;
+        stream.set_read_timeout(Some(Duration::from_secs(15)))?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
             stream,
             correlation_id: 0,
-        }
+        })
     }
 
     /// Encodes a request frame (size, header, body).
@@ -74,7 +78,7 @@ impl RawClient {
     /// Like `send`, but `None` if the broker closed the connection.
     pub fn try_send<R: Request>(&mut self, version: i16, request: &R) -> Option<R::Response> {
         let frame = self.frame(version, request);
-        self.send_bytes(&frame);
+        self.stream.write_all(&frame).ok()?;
         let mut response = self.read_frame()?;
         let header = ResponseHeader::decode(&mut response, R::Response::header_version(version))
             .expect("header");
