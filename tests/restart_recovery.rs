@@ -239,3 +239,14 @@ fn with_flush_always_acked_records_are_readable_and_durable() {
     );
     assert_eq!(received.len(), records.len());
 }
+
+#[test]
+fn a_sigterm_right_after_start_is_a_clean_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    // The signal handlers are in place before the broker says it listens.
+    for _ in 0..5 {
+        let broker = KlammProcess::start(dir.path(), &[]);
+        let status = broker.stop();
+        assert!(status.success(), "exit status {status}");
+    }
+}
