@@ -20,13 +20,10 @@ use std::time::{Duration, Instant};
 
 use common::batch::idempotent_batch;
 use common::create_topic;
+use common::offsets::{commit, committed};
 use common::process::KlammProcess;
 use common::raw::RawClient;
 use common::read::fetch_all;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
-use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
@@ -146,35 +143,6 @@ impl Producer {
     }
 }
 
-/// Commits `offset` for the group as a simple (group-less) consumer does.
-fn commit(client: &mut RawClient, offset: i64) -> i16 {
-    let request = OffsetCommitRequest::default()
-        .with_group_id(GroupId(s(GROUP)))
-        .with_generation_id_or_member_epoch(-1)
-        .with_member_id(s(""))
-        .with_topics(vec![OffsetCommitRequestTopic::default()
-            .with_name(TopicName(s(TOPIC)))
-            .with_partitions(vec![OffsetCommitRequestPartition::default()
-                .with_partition_index(0)
-                .with_committed_offset(offset)
-                .with_committed_leader_epoch(-1)
-                .with_committed_metadata(Some(s("crash-loop")))])]);
-    client
-        .try_send(8, &request)
-        .map_or(-1, |r| r.topics[0].partitions[0].error_code)
-}
-
-fn committed(client: &mut RawClient) -> i64 {
-    let request = OffsetFetchRequest::default()
-        .with_group_id(GroupId(s(GROUP)))
-        .with_topics(Some(vec![OffsetFetchRequestTopic::default()
-            .with_name(TopicName(s(TOPIC)))
-            .with_partition_indexes(vec![0])]));
-    let response = client.send(7, &request);
-    assert_eq!(response.error_code, 0, "OffsetFetch");
-    response.topics[0].partitions[0].committed_offset
-}
-
 /// What a check of the log after a restart found.
 #[derive(Default)]
 struct Checked {
@@ -243,7 +211,7 @@ fn verify(
     }
     if let Some(expected) = last_commit {
         assert_eq!(
-            committed(&mut client),
+            committed(&mut client, GROUP, TOPIC),
             expected,
             "after kill {kill}: the committed group offset"
         );
@@ -297,7 +265,7 @@ fn acked_records_survive_twenty_sigkills() {
         std::thread::sleep(Duration::from_millis(rng.below(250)));
         let offset = (kills as i64 + 1) * 1_000 + rng.below(1_000) as i64;
         let mut client = RawClient::connect(&bootstrap);
-        assert_eq!(commit(&mut client, offset), 0, "OffsetCommit");
+        assert_eq!(commit(&mut client, GROUP, TOPIC, offset), 0, "OffsetCommit");
         last_commit = Some(offset);
         std::thread::sleep(Duration::from_millis(rng.below(250)));
         broker.crash();

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod offsets;
 pub mod process;
 pub mod proxy;
 pub mod raw;

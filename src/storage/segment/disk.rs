@@ -15,6 +15,7 @@ use tracing::warn;
 
 use super::{first_record_at_or_after, SegmentParams, SegmentRead, SegmentStats, TimestampMatch};
 use crate::storage::batch::{compute_crc, BatchHeader, ValidatedBatch, MIN_BATCH_LENGTH};
+use crate::storage::faults::DiskFaults;
 use crate::storage::index::{OffsetEntry, OffsetIndex, TimeEntry, TimeIndex};
 
 /// Kafka's file name for a segment: the base offset, zero-padded to 20 digits.
@@ -53,6 +54,8 @@ pub struct DiskSegment {
     params: SegmentParams,
     bytes_since_index: u64,
     stats: SegmentStats,
+    /// A write failed and what it left could not be cut off yet.
+    failed_write: bool,
 }
 
 impl DiskSegment {
@@ -89,6 +92,7 @@ impl DiskSegment {
             params,
             bytes_since_index: 0,
             stats: SegmentStats::new(base_offset, now_ms),
+            failed_write: false,
         })
     }
 
@@ -122,6 +126,7 @@ impl DiskSegment {
             params,
             bytes_since_index: 0,
             stats: SegmentStats::new(base_offset, created_ms),
+            failed_write: false,
         };
         if recover || !segment.load_from_indexes()? {
             segment.recover()?;
@@ -171,24 +176,50 @@ impl DiskSegment {
         Ok(Some(map))
     }
 
-    pub fn append(&mut self, batch: &ValidatedBatch) -> io::Result<()> {
+    /// Writes a batch at the end. A write that fails part-way is cut back
+    /// so the file ends on a batch boundary again; if even the cut fails,
+    /// it is retried before the next write, which is refused until it works
+    /// (the file is opened for appending, so a tail left behind would shift
+    /// every later batch away from the position the indexes record).
+    pub fn append(
+        &mut self,
+        batch: &ValidatedBatch,
+        faults: Option<&DiskFaults>,
+    ) -> io::Result<()> {
+        self.cut_failed_write(faults)?;
         let position = self.stats.size;
         let header = batch.header.header();
         let mut slices = [
             IoSlice::new(batch.header.bytes()),
             IoSlice::new(&batch.records),
         ];
-        let written = write_all_vectored(&self.file, &mut slices);
+        let written = match faults.and_then(|f| f.check(batch.size())) {
+            None => write_all_vectored(&self.file, &mut slices),
+            Some((partial, error)) => write_prefix(&self.file, &slices, partial).and(Err(error)),
+        };
         if let Err(e) = written {
-            // Leave no partial batch behind: the log must end on a boundary.
-            if let Err(cut) = self.file.set_len(position) {
-                warn!(dir = %self.dir.display(), error = %cut, "could not cut a failed append");
+            self.failed_write = true;
+            if let Err(cut) = self.cut_failed_write(faults) {
+                warn!(dir = %self.dir.display(), error = %cut, "could not cut a failed append; retrying before the next one");
             }
             return Err(e);
         }
         let size = batch.size() as u64;
         let max_ts_offset = header.base_offset + i64::from(batch.offset_delta_of_max_timestamp);
         self.index_batch(&header, position, size, batch.max_timestamp, max_ts_offset);
+        Ok(())
+    }
+
+    /// Cuts what a failed write left after the last whole batch.
+    fn cut_failed_write(&mut self, faults: Option<&DiskFaults>) -> io::Result<()> {
+        if !self.failed_write {
+            return Ok(());
+        }
+        if let Some(error) = faults.and_then(DiskFaults::check_cut) {
+            return Err(error);
+        }
+        self.file.set_len(self.stats.size)?;
+        self.failed_write = false;
         Ok(())
     }
 
@@ -512,6 +543,16 @@ fn plausible_size(header: &BatchHeader, available: usize) -> Option<usize> {
     header.total_size().filter(|&size| size <= available)
 }
 
+/// A failing disk's partial write: the first `len` bytes of `slices`.
+fn write_prefix(mut file: &File, slices: &[IoSlice<'_>], len: usize) -> io::Result<()> {
+    let bytes: Vec<u8> = slices
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .take(len)
+        .collect();
+    file.write_all(&bytes)
+}
+
 fn write_all_vectored(mut file: &File, slices: &mut [IoSlice<'_>]) -> io::Result<()> {
     let mut slices: &mut [IoSlice<'_>] = slices;
     while !slices.is_empty() {
@@ -558,7 +599,10 @@ mod tests {
         let mut segment = DiskSegment::create(dir, 0, PARAMS, 0).unwrap();
         for i in 0..batches {
             segment
-                .append(&batch(i * 2, 1_000 + i * 10, &[b"value-one", b"value-two"]))
+                .append(
+                    &batch(i * 2, 1_000 + i * 10, &[b"value-one", b"value-two"]),
+                    None,
+                )
                 .unwrap();
         }
         segment

@@ -15,6 +15,7 @@ pub use memory::MemorySegment;
 
 use super::batch::{BatchHeader, ValidatedBatch, HEADER_LEN};
 use super::compression::decompressor;
+use super::faults::DiskFaults;
 use super::records::{walk_records, StreamInput};
 
 /// Settings a segment needs from its topic's configuration.
@@ -130,9 +131,13 @@ impl Segment {
     }
 
     /// Appends a batch that already carries its offsets.
-    pub fn append(&mut self, batch: &ValidatedBatch) -> std::io::Result<()> {
+    pub fn append(
+        &mut self,
+        batch: &ValidatedBatch,
+        faults: Option<&DiskFaults>,
+    ) -> std::io::Result<()> {
         match self {
-            Self::Disk(s) => s.append(batch),
+            Self::Disk(s) => s.append(batch, faults),
             Self::Memory(s) => {
                 s.append(batch);
                 Ok(())
