@@ -141,7 +141,9 @@ fn damaged_tail_is_cut(damage: impl Fn(&Path, u64)) {
         broker
             .log()
             .iter()
-            .any(|l| l.contains("recovery cut a damaged tail")),
+            .any(|l| l.contains("recovery cut a damaged tail")
+                && l.contains("the log now ends at offset 9")
+                && l.contains("cut_bytes=")),
         "recovery says what it cut: {:?}",
         broker.log()
     );

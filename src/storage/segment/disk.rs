@@ -261,10 +261,21 @@ impl DiskSegment {
     /// Position of the batch holding `offset`, or `None` if it is past the end.
     fn locate(&self, map: &[u8], offset: i64) -> Option<(usize, BatchHeader)> {
         let size = self.stats.size as usize;
-        let mut pos = self
+        let entry = self
             .offset_index
-            .floor(i64::from(self.relative(offset)), false)
-            .map_or(0, |e| e.position as usize);
+            .floor(i64::from(self.relative(offset)), false);
+        let mut pos = entry.map_or(0, |e| e.position as usize);
+        // An entry must point at the batch it names; one that does not (a
+        // damaged index that looked sound) costs a scan, never a wrong read.
+        let points_at_its_batch = entry.is_none_or(|e| {
+            let base = self.stats.base_offset + i64::from(e.relative_offset);
+            map.get(pos..size)
+                .and_then(BatchHeader::parse)
+                .is_some_and(|h| h.base_offset == base)
+        });
+        if !points_at_its_batch {
+            pos = 0;
+        }
         while pos < size {
             let header = BatchHeader::parse(map.get(pos..size)?)?;
             let batch_size = header.total_size()?;
@@ -393,12 +404,7 @@ impl DiskSegment {
             let Some(size) = plausible_size(&header, file_size - pos) else {
                 return Ok(false);
             };
-            let in_order = if pos == start {
-                header.base_offset == expected
-            } else {
-                header.base_offset >= expected
-            };
-            if !in_order || header.last_offset() < header.base_offset {
+            if header.base_offset != expected || header.last_offset() < header.base_offset {
                 return Ok(false);
             }
             expected = header.next_offset();
@@ -408,6 +414,9 @@ impl DiskSegment {
             pos += size;
         }
         self.stats.next_offset = expected;
+        if !self.entries_fit(file_size) {
+            return Ok(false);
+        }
         match self.time_index.last() {
             Some(e) => {
                 self.stats.max_timestamp = e.timestamp;
@@ -424,6 +433,40 @@ impl DiskSegment {
             self.stats.offset_of_max_timestamp = tail_max.1;
         }
         Ok(true)
+    }
+
+    /// Whether every index entry could have been written for this file:
+    /// offsets and positions strictly increasing and inside the segment,
+    /// time entries pointing at offsets it holds. This reads only the
+    /// indexes; that an entry points at the start of its batch is checked
+    /// where it is used (see `locate`).
+    fn entries_fit(&self, file_size: usize) -> bool {
+        let end = self.stats.next_offset - self.stats.base_offset;
+        let mut previous: Option<OffsetEntry> = None;
+        for i in 0..self.offset_index.len() {
+            let entry = self.offset_index.entry(i);
+            let after_previous = previous.is_none_or(|p| {
+                entry.relative_offset > p.relative_offset && entry.position > p.position
+            });
+            if !after_previous
+                || i64::from(entry.relative_offset) >= end
+                || entry.position as usize >= file_size
+            {
+                return false;
+            }
+            previous = Some(entry);
+        }
+        let mut previous: Option<TimeEntry> = None;
+        for i in 0..self.time_index.len() {
+            let entry = self.time_index.entry(i);
+            let after_previous =
+                previous.is_none_or(|p| entry.relative_offset >= p.relative_offset);
+            if !after_previous || i64::from(entry.relative_offset) >= end {
+                return false;
+            }
+            previous = Some(entry);
+        }
+        true
     }
 
     /// Scans the whole file, cuts it at the first damaged batch and rebuilds
@@ -452,7 +495,8 @@ impl DiskSegment {
                 kept_bytes = outcome.valid_bytes,
                 cut_bytes = cut,
                 next_offset = outcome.stats.next_offset,
-                "recovery cut a damaged tail: {damage}"
+                "recovery cut a damaged tail of {cut} bytes; the log now ends at offset {}: {damage}",
+                outcome.stats.next_offset
             );
             self.file.set_len(outcome.valid_bytes)?;
         }
@@ -480,7 +524,10 @@ impl DiskSegment {
                 damage = Some(format!("batch at position {pos} fails its CRC"));
                 break;
             }
-            if header.base_offset < self.stats.next_offset
+            // klamm never leaves gaps inside a segment (nothing compacts),
+            // so a batch that does not start where the last one ended has a
+            // damaged base offset, a field the CRC does not cover.
+            if header.base_offset != self.stats.next_offset
                 || header.last_offset() < header.base_offset
             {
                 damage = Some(format!("batch at position {pos} has out-of-order offsets"));
@@ -572,17 +619,17 @@ fn write_all_vectored(mut file: &File, slices: &mut [IoSlice<'_>]) -> io::Result
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::storage::batch::{tests::build_batch, HeaderPatch, HEADER_LEN};
 
-    const PARAMS: SegmentParams = SegmentParams {
+    pub(in crate::storage) const PARAMS: SegmentParams = SegmentParams {
         index_interval_bytes: 100,
         index_bytes: 4096,
         segment_bytes: 1 << 20,
     };
 
-    fn batch(base: i64, ts: i64, values: &[&[u8]]) -> ValidatedBatch {
+    pub(in crate::storage) fn batch(base: i64, ts: i64, values: &[&[u8]]) -> ValidatedBatch {
         let raw = build_batch(ts, values);
         let mut header = HeaderPatch::new(&raw).unwrap();
         header.set_base_offset(base);
@@ -595,7 +642,7 @@ mod tests {
         }
     }
 
-    fn filled(dir: &Path, batches: i64) -> DiskSegment {
+    pub(in crate::storage) fn filled(dir: &Path, batches: i64) -> DiskSegment {
         let mut segment = DiskSegment::create(dir, 0, PARAMS, 0).unwrap();
         for i in 0..batches {
             segment
@@ -608,7 +655,7 @@ mod tests {
         segment
     }
 
-    fn data(read: SegmentRead) -> Bytes {
+    pub(in crate::storage) fn data(read: SegmentRead) -> Bytes {
         match read {
             SegmentRead::Data(b) => b,
             other => panic!("expected data, got {other:?}"),

@@ -5,6 +5,8 @@
 //! in-memory test mode). The partition log above them decides when to roll,
 //! what to delete and which segment an offset lives in.
 
+#[cfg(test)]
+mod damage_tests;
 mod disk;
 mod memory;
 
