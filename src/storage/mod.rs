@@ -31,7 +31,7 @@ use tracing::{info, warn};
 
 pub use error::StorageError;
 pub use faults::{DiskFault, DiskFaults};
-pub use flush::{Durable, GroupCommit};
+pub use flush::{fsync_count, Durable, GroupCommit};
 pub use log::{LogConfig, LogLocation, LogOffsets, LogRead, PartitionLog, Removed, LEADER_EPOCH};
 pub use segment::TimestampMatch;
 pub use validate::{validate_batch, BatchError, ValidationRules};
