@@ -22,11 +22,9 @@ use common::batch::idempotent_batch;
 use common::create_topic;
 use common::offsets::{commit, committed};
 use common::process::KlammProcess;
-use common::raw::RawClient;
+use common::raw::{produce_request, RawClient};
 use common::read::fetch_all;
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::StrBytes;
 
 const TOPIC: &str = "crash-loop";
 const GROUP: &str = "crash-loop-group";
@@ -46,10 +44,6 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n
     }
-}
-
-fn s(text: &str) -> StrBytes {
-    StrBytes::from_string(text.to_string())
 }
 
 /// One idempotent producer and everything it was told.
@@ -94,15 +88,10 @@ impl Producer {
             .map(|i| Self::value(self.id, self.next_sequence + i))
             .collect();
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        let batch = idempotent_batch(&values, self.id, self.epoch, self.next_sequence);
-        ProduceRequest::default()
-            .with_acks(-1)
-            .with_timeout_ms(10_000)
-            .with_topic_data(vec![TopicProduceData::default()
-                .with_name(TopicName(s(TOPIC)))
-                .with_partition_data(vec![PartitionProduceData::default()
-                    .with_index(0)
-                    .with_records(Some(batch))])])
+        produce_request(
+            TOPIC,
+            idempotent_batch(&values, self.id, self.epoch, self.next_sequence),
+        )
     }
 
     /// Produces until the broker goes away, `requests` were answered or

@@ -13,28 +13,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::batch::batch;
-use common::raw::RawClient;
+use common::raw::{produce_request, RawClient};
 use common::{create_topic, TestBroker};
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, TopicName};
-use kafka_protocol::protocol::StrBytes;
 use klamm::storage::fsync_count;
 use klamm::Broker;
 
 const TOPIC: &str = "flush";
 const RECORDS_PER_BATCH: usize = 10;
 const RUN: Duration = Duration::from_secs(3);
-
-fn request(values: &[&str]) -> ProduceRequest {
-    ProduceRequest::default()
-        .with_acks(-1)
-        .with_timeout_ms(10_000)
-        .with_topic_data(vec![TopicProduceData::default()
-            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partition_data(vec![PartitionProduceData::default()
-                .with_index(0)
-                .with_records(Some(batch(values, 1_700_000_000_000)))])])
-}
 
 /// Records per second and fsyncs per second with `connections` producers.
 fn measure(flush_always: bool, connections: usize) -> (f64, f64) {
@@ -56,7 +42,8 @@ fn measure(flush_always: bool, connections: usize) -> (f64, f64) {
             std::thread::spawn(move || {
                 let mut client = RawClient::connect(&bootstrap);
                 let value = "v".repeat(100);
-                let request = request(&[value.as_str(); RECORDS_PER_BATCH]);
+                let records = batch(&[value.as_str(); RECORDS_PER_BATCH], 1_700_000_000_000);
+                let request = produce_request(TOPIC, records);
                 while !stop.load(Ordering::Relaxed) && started.elapsed() < RUN * 2 {
                     let response = client.send(9, &request);
                     assert_eq!(response.responses[0].partition_responses[0].error_code, 0);

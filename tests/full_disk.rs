@@ -16,13 +16,10 @@ use std::time::{Duration, Instant};
 use common::batch::batch;
 use common::offsets::{commit, committed};
 use common::process::KlammProcess;
-use common::raw::RawClient;
+use common::raw::{produce_request, RawClient};
 use common::read::fetch_all;
 use common::{create_topic, TestBroker};
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, TopicName};
-use kafka_protocol::protocol::StrBytes;
 use klamm::storage::{DiskFault, DiskFaults};
 use klamm::Broker;
 
@@ -31,14 +28,7 @@ const GROUP: &str = "full-disk-group";
 
 /// Produces one batch of `values`; (error code, base offset).
 fn produce(client: &mut RawClient, values: &[&str]) -> (i16, i64) {
-    let request = ProduceRequest::default()
-        .with_acks(-1)
-        .with_timeout_ms(5_000)
-        .with_topic_data(vec![TopicProduceData::default()
-            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partition_data(vec![PartitionProduceData::default()
-                .with_index(0)
-                .with_records(Some(batch(values, 1_700_000_000_000)))])]);
+    let request = produce_request(TOPIC, batch(values, 1_700_000_000_000));
     let response = client.send(9, &request);
     let partition = &response.responses[0].partition_responses[0];
     (partition.error_code, partition.base_offset)

@@ -120,3 +120,18 @@ pub fn raw_frame(size: i32, payload: &[u8]) -> Vec<u8> {
     out.put_slice(payload);
     out.to_vec()
 }
+
+/// An acks=all produce request carrying `records` to `topic`-0.
+pub fn produce_request(topic: &str, records: Bytes) -> kafka_protocol::messages::ProduceRequest {
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    kafka_protocol::messages::ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(kafka_protocol::messages::TopicName(StrBytes::from_string(
+                topic.to_string(),
+            )))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(records))])])
+}
