@@ -21,7 +21,7 @@ use crate::group::GroupCoordinator;
 use crate::producers::Producers;
 use crate::state::BrokerState;
 use crate::storage::producer_ids::ProducerIdBlocks;
-use crate::storage::{now_ms, LogConfig, Storage, StorageError};
+use crate::storage::{now_ms, DiskFaults, LogConfig, Storage, StorageError};
 
 /// The log of committed offsets and group state: never deleted by
 /// retention (it compacts itself), in segments of 64 MiB.
@@ -79,6 +79,7 @@ pub struct Broker {
 #[derive(Clone, Debug)]
 pub struct BrokerBuilder {
     config: Config,
+    faults: Option<DiskFaults>,
 }
 
 impl Default for BrokerBuilder {
@@ -93,14 +94,20 @@ impl Default for BrokerBuilder {
             in_memory: true,
             ..Config::default()
         };
-        Self { config }
+        Self {
+            config,
+            faults: None,
+        }
     }
 }
 
 impl BrokerBuilder {
     /// Starts from a full configuration instead of the test defaults.
     pub fn config(config: Config) -> Self {
-        Self { config }
+        Self {
+            config,
+            faults: None,
+        }
     }
 
     /// Keeps data in `dir` (so it survives a restart) instead of memory.
@@ -177,8 +184,15 @@ impl BrokerBuilder {
         self
     }
 
+    /// Test seam: segment writes fail whenever `faults` says so, as on a
+    /// full or failing disk (see [`DiskFaults`]).
+    pub fn disk_faults(mut self, faults: DiskFaults) -> Self {
+        self.faults = Some(faults);
+        self
+    }
+
     pub async fn start(self) -> Result<Broker, BrokerError> {
-        Broker::start(self.config).await
+        Broker::start_with(self.config, self.faults).await
     }
 }
 
@@ -228,6 +242,10 @@ impl Broker {
 
     /// Starts a broker with a resolved configuration.
     pub async fn start(config: Config) -> Result<Broker, BrokerError> {
+        Self::start_with(config, None).await
+    }
+
+    async fn start_with(config: Config, faults: Option<DiskFaults>) -> Result<Broker, BrokerError> {
         if config.listeners.is_empty() {
             return Err(BrokerError::NoListeners);
         }
@@ -260,6 +278,10 @@ impl Broker {
             Storage::in_memory()
         } else {
             Storage::open(&config.data_dir, config.flush == FlushPolicy::Always)?
+        };
+        let storage = match faults {
+            Some(faults) => storage.with_faults(faults),
+            None => storage,
         };
         let settings = ClusterSettings {
             brokers: nodes,

@@ -35,26 +35,26 @@ fn init_logging(filter: &str) {
         .init();
 }
 
-async fn wait_for_stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM from the moment it is called, not from
+/// the first poll: a stop request that arrives while the broker starts must
+/// not meet the signals' default action, which kills the process without a
+/// clean shutdown (and makes the next start recover every log).
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = terminate.recv() => {}
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?)))
+    };
+    async move {
+        #[cfg(unix)]
+        if let Ok((mut interrupt, mut terminate)) = signals {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -89,6 +89,7 @@ fn main() -> ExitCode {
         } else {
             config.data_dir.display().to_string()
         };
+        let stop = stop_signal();
         let broker = match Broker::start(config).await {
             Ok(broker) => broker,
             Err(e) => {
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
             broker.cluster_id(),
             started.elapsed().as_secs_f64() * 1000.0
         );
-        wait_for_stop_signal().await;
+        stop.await;
         info!("shutting down");
         broker.shutdown().await;
         ExitCode::SUCCESS

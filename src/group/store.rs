@@ -232,7 +232,9 @@ impl GroupStore {
             .iter()
             .map(|(k, v)| (encode_key(k), v.clone()))
             .collect();
-        let durable = self.append(&encoded)?;
+        let durable = self.append(&encoded).inspect_err(|e| {
+            warn!(error = %e, "could not store a group change; the request is refused");
+        })?;
         for ((key, value), (raw_key, _)) in records.into_iter().zip(&encoded) {
             inner.appended_since_snapshot +=
                 (raw_key.len() + value.as_ref().map_or(0, Vec::len)) as u64;

@@ -8,11 +8,21 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 use tracing::error;
+
+/// fsyncs done by every group commit thread of the process, for
+/// measurements (see `tests/flush_throughput.rs`).
+static FSYNCS: AtomicU64 = AtomicU64::new(0);
+
+/// How many fsyncs group commit has done in this process so far.
+pub fn fsync_count() -> u64 {
+    FSYNCS.load(Ordering::Relaxed)
+}
 
 /// Called once the data it was queued for is on disk.
 pub type OnDurable = Box<dyn FnOnce(&io::Result<()>) + Send>;
@@ -128,9 +138,10 @@ fn run(shared: &Shared) {
         let mut results: HashMap<*const File, io::Result<()>> = HashMap::new();
         for request in &batch {
             let key = Arc::as_ptr(&request.file);
-            results
-                .entry(key)
-                .or_insert_with(|| request.file.sync_data());
+            results.entry(key).or_insert_with(|| {
+                FSYNCS.fetch_add(1, Ordering::Relaxed);
+                request.file.sync_data()
+            });
         }
         for request in batch {
             let result = results

@@ -157,7 +157,6 @@ impl<E: IndexEntry> Index<E> {
         true
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries
     }

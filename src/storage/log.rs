@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
@@ -16,6 +16,7 @@ use tracing::{debug, info, warn};
 
 use super::batch::ValidatedBatch;
 use super::error::StorageError;
+use super::faults::DiskFaults;
 use super::flush::{Durable, GroupCommit};
 use super::producer_snapshot;
 use super::producer_state::{ProducerBatch, ProducerStates, SequenceCheck, StoredBatch};
@@ -155,6 +156,8 @@ pub struct PartitionLog {
     new_data: Notify,
     group_commit: Option<Arc<GroupCommit>>,
     track_producers: bool,
+    /// Test seam: segment writes fail on demand.
+    faults: OnceLock<DiskFaults>,
 }
 
 impl PartitionLog {
@@ -219,6 +222,7 @@ impl PartitionLog {
             new_data: Notify::new(),
             group_commit,
             track_producers,
+            faults: OnceLock::new(),
         };
         // Segments that a DeleteRecords emptied before a crash could delete them.
         let mut state = log.lock()?;
@@ -237,6 +241,12 @@ impl PartitionLog {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Makes this log's segment writes consult `faults` (a test seam; the
+    /// first call wins).
+    pub fn inject_faults(&self, faults: DiskFaults) {
+        let _ = self.faults.set(faults);
     }
 
     /// Wakes fetches waiting on this partition.
@@ -296,11 +306,14 @@ impl PartitionLog {
         let base_offset = state.log_end_offset();
         batch.assign(base_offset, LEADER_EPOCH);
         let active = state.active();
-        active.append(&batch).map_err(|source| StorageError::Io {
-            op: "appending to",
-            path: self.segment_path(base_offset),
-            source,
-        })?;
+        let faults = self.faults.get();
+        active
+            .append(&batch, faults)
+            .map_err(|source| StorageError::Io {
+                op: "appending to",
+                path: self.segment_path(base_offset),
+                source,
+            })?;
         let end = active.next_offset();
         let file = active.file();
         if let Some(producer) = ProducerBatch::from_header(&batch.header.header()) {
@@ -795,11 +808,11 @@ fn open_segments(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::storage::batch::{tests::build_batch, BatchHeader, HeaderPatch, HEADER_LEN};
 
-    fn batch(ts: i64, values: &[&[u8]]) -> ValidatedBatch {
+    pub(crate) fn batch(ts: i64, values: &[&[u8]]) -> ValidatedBatch {
         let raw = build_batch(ts, values);
         ValidatedBatch {
             header: HeaderPatch::new(&raw).unwrap(),
@@ -811,7 +824,7 @@ mod tests {
     }
 
     /// A batch from idempotent producer `producer_id`.
-    fn idempotent(
+    pub(crate) fn idempotent(
         producer_id: i64,
         epoch: i16,
         first_seq: i32,
@@ -832,7 +845,7 @@ mod tests {
         }
     }
 
-    fn small_segments() -> LogConfig {
+    pub(crate) fn small_segments() -> LogConfig {
         LogConfig {
             segment_bytes: 400,
             index_interval_bytes: 100,

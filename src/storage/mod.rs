@@ -8,7 +8,10 @@ pub mod batch;
 pub mod builder;
 pub mod compression;
 mod error;
+mod faults;
 mod flush;
+#[cfg(test)]
+mod full_disk_tests;
 mod index;
 mod log;
 pub mod producer_ids;
@@ -27,7 +30,8 @@ use std::sync::Arc;
 use tracing::{info, warn};
 
 pub use error::StorageError;
-pub use flush::{Durable, GroupCommit};
+pub use faults::{DiskFault, DiskFaults};
+pub use flush::{fsync_count, Durable, GroupCommit};
 pub use log::{LogConfig, LogLocation, LogOffsets, LogRead, PartitionLog, Removed, LEADER_EPOCH};
 pub use segment::TimestampMatch;
 pub use validate::{validate_batch, BatchError, ValidationRules};
@@ -50,6 +54,7 @@ pub struct Storage {
     _lock: Option<File>,
     recover: bool,
     group_commit: Option<Arc<GroupCommit>>,
+    faults: Option<DiskFaults>,
 }
 
 impl Storage {
@@ -60,6 +65,7 @@ impl Storage {
             _lock: None,
             recover: false,
             group_commit: None,
+            faults: None,
         }
     }
 
@@ -96,12 +102,27 @@ impl Storage {
             _lock: Some(lock),
             recover: !clean && !fresh,
             group_commit,
+            faults: None,
         };
         storage.remove_leftovers();
         if storage.recover {
             info!(dir = %root.display(), "last shutdown was not clean: newest segments will be checked");
         }
         Ok(storage)
+    }
+
+    /// Makes every log opened from now on fail its writes when `faults`
+    /// says so (a test seam; see [`DiskFaults`]).
+    pub fn with_faults(mut self, faults: DiskFaults) -> Self {
+        self.faults = Some(faults);
+        self
+    }
+
+    fn with_seam(&self, log: Arc<PartitionLog>) -> Arc<PartitionLog> {
+        if let Some(faults) = &self.faults {
+            log.inject_faults(faults.clone());
+        }
+        log
     }
 
     pub fn root(&self) -> Option<&Path> {
@@ -137,6 +158,7 @@ impl Storage {
             true,
             now_ms(),
         )
+        .map(|log| self.with_seam(log))
     }
 
     /// Opens one of klamm's own logs (committed offsets and group state),
@@ -159,6 +181,7 @@ impl Storage {
             false,
             now_ms(),
         )
+        .map(|log| self.with_seam(log))
     }
 
     /// Removes a deleted partition's files. The directory is renamed first so

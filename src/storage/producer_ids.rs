@@ -118,4 +118,14 @@ mod tests {
             serde_json::from_slice(&std::fs::read(dir.path().join(FILE_NAME)).unwrap()).unwrap();
         assert_eq!(stored.next_block_start, 2 * BLOCK_SIZE);
     }
+
+    #[test]
+    fn a_damaged_id_file_is_an_error_not_a_restart_from_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"{\"version\":1,\"next_blo").unwrap();
+        assert!(matches!(
+            ProducerIdBlocks::open(dir.path(), 0),
+            Err(StorageError::BadMetadata { .. })
+        ));
+    }
 }

@@ -6,9 +6,11 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod offsets;
 pub mod process;
 pub mod proxy;
 pub mod raw;
+pub mod read;
 
 use std::time::{Duration, Instant};
 

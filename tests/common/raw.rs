@@ -17,15 +17,19 @@ pub struct RawClient {
 
 impl RawClient {
     pub fn connect(bootstrap: &str) -> Self {
-        let stream = TcpStream::connect(bootstrap).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(15)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Self {
+        Self::try_connect(bootstrap).expect("connect")
+    }
+
+    /// Like `connect`, but an error if nothing listens there (a broker that
+    /// was just killed).
+    pub fn try_connect(bootstrap: &str) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(bootstrap)?;
+        stream.set_read_timeout(Some(Duration::from_secs(15)))?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
             stream,
             correlation_id: 0,
-        }
+        })
     }
 
     /// Encodes a request frame (size, header, body).
@@ -74,7 +78,7 @@ impl RawClient {
     /// Like `send`, but `None` if the broker closed the connection.
     pub fn try_send<R: Request>(&mut self, version: i16, request: &R) -> Option<R::Response> {
         let frame = self.frame(version, request);
-        self.send_bytes(&frame);
+        self.stream.write_all(&frame).ok()?;
         let mut response = self.read_frame()?;
         let header = ResponseHeader::decode(&mut response, R::Response::header_version(version))
             .expect("header");
@@ -115,4 +119,19 @@ pub fn raw_frame(size: i32, payload: &[u8]) -> Vec<u8> {
     out.put_i32(size);
     out.put_slice(payload);
     out.to_vec()
+}
+
+/// An acks=all produce request carrying `records` to `topic`-0.
+pub fn produce_request(topic: &str, records: Bytes) -> kafka_protocol::messages::ProduceRequest {
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    kafka_protocol::messages::ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(kafka_protocol::messages::TopicName(StrBytes::from_string(
+                topic.to_string(),
+            )))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(records))])])
 }

@@ -15,6 +15,7 @@ use tracing::warn;
 
 use super::{first_record_at_or_after, SegmentParams, SegmentRead, SegmentStats, TimestampMatch};
 use crate::storage::batch::{compute_crc, BatchHeader, ValidatedBatch, MIN_BATCH_LENGTH};
+use crate::storage::faults::DiskFaults;
 use crate::storage::index::{OffsetEntry, OffsetIndex, TimeEntry, TimeIndex};
 
 /// Kafka's file name for a segment: the base offset, zero-padded to 20 digits.
@@ -53,6 +54,8 @@ pub struct DiskSegment {
     params: SegmentParams,
     bytes_since_index: u64,
     stats: SegmentStats,
+    /// A write failed and what it left could not be cut off yet.
+    failed_write: bool,
 }
 
 impl DiskSegment {
@@ -89,6 +92,7 @@ impl DiskSegment {
             params,
             bytes_since_index: 0,
             stats: SegmentStats::new(base_offset, now_ms),
+            failed_write: false,
         })
     }
 
@@ -122,6 +126,7 @@ impl DiskSegment {
             params,
             bytes_since_index: 0,
             stats: SegmentStats::new(base_offset, created_ms),
+            failed_write: false,
         };
         if recover || !segment.load_from_indexes()? {
             segment.recover()?;
@@ -171,24 +176,50 @@ impl DiskSegment {
         Ok(Some(map))
     }
 
-    pub fn append(&mut self, batch: &ValidatedBatch) -> io::Result<()> {
+    /// Writes a batch at the end. A write that fails part-way is cut back
+    /// so the file ends on a batch boundary again; if even the cut fails,
+    /// it is retried before the next write, which is refused until it works
+    /// (the file is opened for appending, so a tail left behind would shift
+    /// every later batch away from the position the indexes record).
+    pub fn append(
+        &mut self,
+        batch: &ValidatedBatch,
+        faults: Option<&DiskFaults>,
+    ) -> io::Result<()> {
+        self.cut_failed_write(faults)?;
         let position = self.stats.size;
         let header = batch.header.header();
         let mut slices = [
             IoSlice::new(batch.header.bytes()),
             IoSlice::new(&batch.records),
         ];
-        let written = write_all_vectored(&self.file, &mut slices);
+        let written = match faults.and_then(|f| f.check(batch.size())) {
+            None => write_all_vectored(&self.file, &mut slices),
+            Some((partial, error)) => write_prefix(&self.file, &slices, partial).and(Err(error)),
+        };
         if let Err(e) = written {
-            // Leave no partial batch behind: the log must end on a boundary.
-            if let Err(cut) = self.file.set_len(position) {
-                warn!(dir = %self.dir.display(), error = %cut, "could not cut a failed append");
+            self.failed_write = true;
+            if let Err(cut) = self.cut_failed_write(faults) {
+                warn!(dir = %self.dir.display(), error = %cut, "could not cut a failed append; retrying before the next one");
             }
             return Err(e);
         }
         let size = batch.size() as u64;
         let max_ts_offset = header.base_offset + i64::from(batch.offset_delta_of_max_timestamp);
         self.index_batch(&header, position, size, batch.max_timestamp, max_ts_offset);
+        Ok(())
+    }
+
+    /// Cuts what a failed write left after the last whole batch.
+    fn cut_failed_write(&mut self, faults: Option<&DiskFaults>) -> io::Result<()> {
+        if !self.failed_write {
+            return Ok(());
+        }
+        if let Some(error) = faults.and_then(DiskFaults::check_cut) {
+            return Err(error);
+        }
+        self.file.set_len(self.stats.size)?;
+        self.failed_write = false;
         Ok(())
     }
 
@@ -230,10 +261,21 @@ impl DiskSegment {
     /// Position of the batch holding `offset`, or `None` if it is past the end.
     fn locate(&self, map: &[u8], offset: i64) -> Option<(usize, BatchHeader)> {
         let size = self.stats.size as usize;
-        let mut pos = self
+        let entry = self
             .offset_index
-            .floor(i64::from(self.relative(offset)), false)
-            .map_or(0, |e| e.position as usize);
+            .floor(i64::from(self.relative(offset)), false);
+        let mut pos = entry.map_or(0, |e| e.position as usize);
+        // An entry must point at the batch it names; one that does not (a
+        // damaged index that looked sound) costs a scan, never a wrong read.
+        let points_at_its_batch = entry.is_none_or(|e| {
+            let base = self.stats.base_offset + i64::from(e.relative_offset);
+            map.get(pos..size)
+                .and_then(BatchHeader::parse)
+                .is_some_and(|h| h.base_offset == base)
+        });
+        if !points_at_its_batch {
+            pos = 0;
+        }
         while pos < size {
             let header = BatchHeader::parse(map.get(pos..size)?)?;
             let batch_size = header.total_size()?;
@@ -362,12 +404,7 @@ impl DiskSegment {
             let Some(size) = plausible_size(&header, file_size - pos) else {
                 return Ok(false);
             };
-            let in_order = if pos == start {
-                header.base_offset == expected
-            } else {
-                header.base_offset >= expected
-            };
-            if !in_order || header.last_offset() < header.base_offset {
+            if header.base_offset != expected || header.last_offset() < header.base_offset {
                 return Ok(false);
             }
             expected = header.next_offset();
@@ -377,6 +414,9 @@ impl DiskSegment {
             pos += size;
         }
         self.stats.next_offset = expected;
+        if !self.entries_fit(file_size) {
+            return Ok(false);
+        }
         match self.time_index.last() {
             Some(e) => {
                 self.stats.max_timestamp = e.timestamp;
@@ -393,6 +433,40 @@ impl DiskSegment {
             self.stats.offset_of_max_timestamp = tail_max.1;
         }
         Ok(true)
+    }
+
+    /// Whether every index entry could have been written for this file:
+    /// offsets and positions strictly increasing and inside the segment,
+    /// time entries pointing at offsets it holds. This reads only the
+    /// indexes; that an entry points at the start of its batch is checked
+    /// where it is used (see `locate`).
+    fn entries_fit(&self, file_size: usize) -> bool {
+        let end = self.stats.next_offset - self.stats.base_offset;
+        let mut previous: Option<OffsetEntry> = None;
+        for i in 0..self.offset_index.len() {
+            let entry = self.offset_index.entry(i);
+            let after_previous = previous.is_none_or(|p| {
+                entry.relative_offset > p.relative_offset && entry.position > p.position
+            });
+            if !after_previous
+                || i64::from(entry.relative_offset) >= end
+                || entry.position as usize >= file_size
+            {
+                return false;
+            }
+            previous = Some(entry);
+        }
+        let mut previous: Option<TimeEntry> = None;
+        for i in 0..self.time_index.len() {
+            let entry = self.time_index.entry(i);
+            let after_previous =
+                previous.is_none_or(|p| entry.relative_offset >= p.relative_offset);
+            if !after_previous || i64::from(entry.relative_offset) >= end {
+                return false;
+            }
+            previous = Some(entry);
+        }
+        true
     }
 
     /// Scans the whole file, cuts it at the first damaged batch and rebuilds
@@ -421,7 +495,8 @@ impl DiskSegment {
                 kept_bytes = outcome.valid_bytes,
                 cut_bytes = cut,
                 next_offset = outcome.stats.next_offset,
-                "recovery cut a damaged tail: {damage}"
+                "recovery cut a damaged tail of {cut} bytes; the log now ends at offset {}: {damage}",
+                outcome.stats.next_offset
             );
             self.file.set_len(outcome.valid_bytes)?;
         }
@@ -449,7 +524,10 @@ impl DiskSegment {
                 damage = Some(format!("batch at position {pos} fails its CRC"));
                 break;
             }
-            if header.base_offset < self.stats.next_offset
+            // klamm never leaves gaps inside a segment (nothing compacts),
+            // so a batch that does not start where the last one ended has a
+            // damaged base offset, a field the CRC does not cover.
+            if header.base_offset != self.stats.next_offset
                 || header.last_offset() < header.base_offset
             {
                 damage = Some(format!("batch at position {pos} has out-of-order offsets"));
@@ -512,6 +590,16 @@ fn plausible_size(header: &BatchHeader, available: usize) -> Option<usize> {
     header.total_size().filter(|&size| size <= available)
 }
 
+/// A failing disk's partial write: the first `len` bytes of `slices`.
+fn write_prefix(mut file: &File, slices: &[IoSlice<'_>], len: usize) -> io::Result<()> {
+    let bytes: Vec<u8> = slices
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .take(len)
+        .collect();
+    file.write_all(&bytes)
+}
+
 fn write_all_vectored(mut file: &File, slices: &mut [IoSlice<'_>]) -> io::Result<()> {
     let mut slices: &mut [IoSlice<'_>] = slices;
     while !slices.is_empty() {
@@ -531,17 +619,17 @@ fn write_all_vectored(mut file: &File, slices: &mut [IoSlice<'_>]) -> io::Result
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::storage::batch::{tests::build_batch, HeaderPatch, HEADER_LEN};
 
-    const PARAMS: SegmentParams = SegmentParams {
+    pub(in crate::storage) const PARAMS: SegmentParams = SegmentParams {
         index_interval_bytes: 100,
         index_bytes: 4096,
         segment_bytes: 1 << 20,
     };
 
-    fn batch(base: i64, ts: i64, values: &[&[u8]]) -> ValidatedBatch {
+    pub(in crate::storage) fn batch(base: i64, ts: i64, values: &[&[u8]]) -> ValidatedBatch {
         let raw = build_batch(ts, values);
         let mut header = HeaderPatch::new(&raw).unwrap();
         header.set_base_offset(base);
@@ -554,17 +642,20 @@ mod tests {
         }
     }
 
-    fn filled(dir: &Path, batches: i64) -> DiskSegment {
+    pub(in crate::storage) fn filled(dir: &Path, batches: i64) -> DiskSegment {
         let mut segment = DiskSegment::create(dir, 0, PARAMS, 0).unwrap();
         for i in 0..batches {
             segment
-                .append(&batch(i * 2, 1_000 + i * 10, &[b"value-one", b"value-two"]))
+                .append(
+                    &batch(i * 2, 1_000 + i * 10, &[b"value-one", b"value-two"]),
+                    None,
+                )
                 .unwrap();
         }
         segment
     }
 
-    fn data(read: SegmentRead) -> Bytes {
+    pub(in crate::storage) fn data(read: SegmentRead) -> Bytes {
         match read {
             SegmentRead::Data(b) => b,
             other => panic!("expected data, got {other:?}"),

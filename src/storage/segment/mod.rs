@@ -5,6 +5,8 @@
 //! in-memory test mode). The partition log above them decides when to roll,
 //! what to delete and which segment an offset lives in.
 
+#[cfg(test)]
+mod damage_tests;
 mod disk;
 mod memory;
 
@@ -15,6 +17,7 @@ pub use memory::MemorySegment;
 
 use super::batch::{BatchHeader, ValidatedBatch, HEADER_LEN};
 use super::compression::decompressor;
+use super::faults::DiskFaults;
 use super::records::{walk_records, StreamInput};
 
 /// Settings a segment needs from its topic's configuration.
@@ -130,9 +133,13 @@ impl Segment {
     }
 
     /// Appends a batch that already carries its offsets.
-    pub fn append(&mut self, batch: &ValidatedBatch) -> std::io::Result<()> {
+    pub fn append(
+        &mut self,
+        batch: &ValidatedBatch,
+        faults: Option<&DiskFaults>,
+    ) -> std::io::Result<()> {
         match self {
-            Self::Disk(s) => s.append(batch),
+            Self::Disk(s) => s.append(batch, faults),
             Self::Memory(s) => {
                 s.append(batch);
                 Ok(())
