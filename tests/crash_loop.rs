@@ -30,7 +30,7 @@ const TOPIC: &str = "crash-loop";
 const GROUP: &str = "crash-loop-group";
 const KILLS: usize = 20;
 /// The loop stops here even if it has not killed the broker `KILLS` times.
-const TIME_LIMIT: Duration = Duration::from_secs(50);
+const TIME_LIMIT: Duration = Duration::from_secs(120);
 const PRODUCERS: usize = 2;
 const RECORDS_PER_BATCH: i32 = 4;
 
