@@ -1,7 +1,7 @@
 //! The network edge: one accept loop per listener, one task per connection.
 
 mod connection;
-mod frame;
+pub(crate) mod frame;
 
 use std::sync::Arc;
 
