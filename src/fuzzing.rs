@@ -24,6 +24,8 @@ use crate::storage::{validate_batch, LogConfig, LogLocation, PartitionLog, Valid
 /// Frames larger than this are refused by the fuzzed reader, so the limit
 /// is reachable with small inputs.
 const FRAME_LIMIT: usize = 4096;
+/// The broker clock the targets run with (fixed, so runs repeat).
+const NOW_MS: i64 = 1_700_000_000_000;
 const CRC_RANGE: std::ops::Range<usize> = 17..21;
 
 /// A socket that hands out at most `chunk` bytes per read.
@@ -147,7 +149,7 @@ pub fn record_batch(data: &[u8]) {
         log_append_time: flags & 2 != 0,
         require_keys: flags & 4 != 0,
         allow_zstd: flags & 8 == 0,
-        now_ms: 1_700_000_000_000,
+        now_ms: NOW_MS,
     };
     let Ok(validated) = validate_batch(Bytes::from(batch.clone()), &rules) else {
         return;
@@ -160,8 +162,12 @@ pub fn record_batch(data: &[u8]) {
     assert_eq!(header.records_count as u32, validated.record_count);
 }
 
+/// The bits of a `segment_recovery` input's first byte.
+pub(crate) const RECOVER: u8 = 1;
+pub(crate) const FIX_CRCS: u8 = 2;
+
 /// The files a segment-recovery input can write, chosen by `id % len`.
-const SEGMENT_FILES: &[&str] = &[
+pub(crate) const SEGMENT_FILES: [&str; 8] = [
     "00000000000000000000.log",
     "00000000000000000000.index",
     "00000000000000000000.timeindex",
@@ -182,32 +188,18 @@ pub fn segment_recovery(dir: &Path, data: &[u8]) -> io::Result<()> {
     let Some((&flags, mut rest)) = data.split_first() else {
         return Ok(());
     };
-    let recover = flags & 1 != 0;
+    let recover = flags & RECOVER != 0;
     while let [id, hi, lo, tail @ ..] = rest {
         let len = usize::from(u16::from_be_bytes([*hi, *lo])).min(tail.len());
         let mut contents = tail[..len].to_vec();
         let name = SEGMENT_FILES[usize::from(*id) % SEGMENT_FILES.len()];
-        if flags & 2 != 0 && name.ends_with(".log") {
+        if flags & FIX_CRCS != 0 && name.ends_with(".log") {
             fix_every_crc(&mut contents);
         }
         std::fs::write(dir.join(name), &contents)?;
         rest = &tail[len..];
     }
-    let config = LogConfig {
-        segment_bytes: 1 << 20,
-        index_interval_bytes: 128,
-        segment_index_bytes: 4096,
-        ..LogConfig::default()
-    };
-    let log = match PartitionLog::open(
-        "fuzz-0".into(),
-        LogLocation::Disk(dir.to_path_buf()),
-        config,
-        None,
-        recover,
-        true,
-        1_700_000_000_000,
-    ) {
+    let log = match open_log(dir, recover) {
         Ok(log) => log,
         // Files the log cannot open are an error to report, not a crash.
         Err(_) => return Ok(()),
@@ -217,6 +209,29 @@ pub fn segment_recovery(dir: &Path, data: &[u8]) -> io::Result<()> {
     let _ = log.find_by_timestamp(i64::MAX);
     log.close();
     Ok(())
+}
+
+/// The partition log the segment target opens: small index intervals, so
+/// small inputs have index entries.
+pub(crate) fn open_log(
+    dir: &Path,
+    recover: bool,
+) -> Result<Arc<PartitionLog>, crate::storage::StorageError> {
+    let config = LogConfig {
+        segment_bytes: 1 << 20,
+        index_interval_bytes: 128,
+        segment_index_bytes: 4096,
+        ..LogConfig::default()
+    };
+    PartitionLog::open(
+        "fuzz-0".into(),
+        LogLocation::Disk(dir.to_path_buf()),
+        config,
+        None,
+        recover,
+        true,
+        NOW_MS,
+    )
 }
 
 fn fix_every_crc(log: &mut [u8]) {
@@ -268,6 +283,32 @@ fn read_back(log: &PartitionLog, recovered: bool) {
             offset = next;
             pos += size;
         }
+    }
+}
+
+/// The seed corpus of a fuzz target, `fuzz/corpus/<target>/`, kept in the
+/// repository. With `KLAMM_WRITE_FUZZ_SEEDS=1` the directory is replaced by
+/// `files`; otherwise it must hold a file of each name (so a newly
+/// advertised version or codec cannot go unseeded unnoticed).
+#[cfg(test)]
+pub(crate) fn seed_corpus(target: &str, files: &[(String, Vec<u8>)]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    if std::env::var_os("KLAMM_WRITE_FUZZ_SEEDS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        return;
+    }
+    for (name, _) in files {
+        assert!(
+            dir.join(name).is_file(),
+            "fuzz/corpus/{target}/{name} is missing: run \
+             KLAMM_WRITE_FUZZ_SEEDS=1 cargo test --lib fuzz_seeds"
+        );
     }
 }
 
