@@ -22,7 +22,7 @@ const XERIAL_HEADER: &[u8] = &[
     0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
 ];
 
-fn compress(codec: Compression, records: &[u8]) -> Vec<u8> {
+pub(super) fn compress(codec: Compression, records: &[u8]) -> Vec<u8> {
     match codec {
         Compression::None => records.to_vec(),
         Compression::Gzip => {
@@ -41,7 +41,7 @@ fn compress(codec: Compression, records: &[u8]) -> Vec<u8> {
 }
 
 /// A batch of `records` whose records area is `codec`-compressed `body(records)`.
-fn batch_with(
+pub(super) fn batch_with(
     records: &[KeyValue<'_>],
     codec: Compression,
     body: impl Fn(&[u8]) -> Vec<u8>,
