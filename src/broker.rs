@@ -381,6 +381,12 @@ impl Broker {
         self.state.cluster.cluster_id()
     }
 
+    /// What every request handler sees (for `fuzzing`, which runs handlers
+    /// without a socket).
+    pub(crate) fn state(&self) -> &BrokerState {
+        &self.state
+    }
+
     /// Stops accepting, lets open requests finish, closes every log and
     /// records a clean shutdown.
     pub async fn shutdown(mut self) {

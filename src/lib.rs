@@ -12,6 +12,8 @@
 mod broker;
 pub mod cluster;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod producers;
 mod protocol;
 mod server;

@@ -126,6 +126,15 @@ macro_rules! apis {
             })*
             Reply::Close(format!("api key {} is not implemented", header.api_key))
         }
+
+        /// Guards and decodes a request without handling it: what the fuzz
+        /// targets run for every API.
+        pub(crate) fn check_and_decode(header: &codec::RequestHeader, body: &Bytes) -> Result<(), DecodeError> {
+            $(if header.api_key == <$module::Api as Handler>::KEY as i16 {
+                return decode::<$module::Api>(header.api_version, body).map(drop);
+            })*
+            Err(DecodeError::Guard(format!("api key {} is not implemented", header.api_key)))
+        }
     };
 }
 
@@ -172,30 +181,41 @@ pub(crate) async fn handle_frame(
     connection: &Connection,
     frame: Bytes,
 ) -> Reply {
-    let Some((api_key, api_version, correlation_id)) = peek(&frame) else {
-        return Reply::Close(format!(
+    match checked_header(&frame) {
+        Ok((header, body_start)) => {
+            route(state, connection, &header, frame.slice(body_start..)).await
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// The header of a request klamm serves at that version, and where its body
+/// starts; otherwise the reply that ends the exchange.
+pub(crate) fn checked_header(frame: &[u8]) -> Result<(codec::RequestHeader, usize), Reply> {
+    let Some((api_key, api_version, correlation_id)) = peek(frame) else {
+        return Err(Reply::Close(format!(
             "frame of {} bytes is shorter than a request header",
             frame.len()
-        ));
+        )));
     };
     let Some((key, min, max)) = supported_versions(api_key) else {
-        return Reply::Close(format!("unknown or unsupported api key {api_key}"));
+        return Err(Reply::Close(format!(
+            "unknown or unsupported api key {api_key}"
+        )));
     };
     if !(min..=max).contains(&api_version) {
         if key == ApiKey::ApiVersions {
-            return api_versions::unsupported_version_reply(correlation_id);
+            return Err(api_versions::unsupported_version_reply(correlation_id));
         }
-        return Reply::Close(format!(
+        return Err(Reply::Close(format!(
             "{key:?} v{api_version} is not supported (klamm serves v{min}-v{max})"
-        ));
+        )));
     }
     let flexible = key.request_header_version(api_version) >= 2;
-    let (header, body_start) = match parse_header(&frame, flexible) {
-        Ok(parsed) => parsed,
-        Err(e) => return Reply::Close(format!("{key:?} v{api_version}: {e}")),
-    };
+    let (header, body_start) = parse_header(frame, flexible)
+        .map_err(|e| Reply::Close(format!("{key:?} v{api_version}: {e}")))?;
     debug_assert!(body_start >= FIXED_HEADER_LEN);
-    route(state, connection, &header, frame.slice(body_start..)).await
+    Ok((header, body_start))
 }
 
 /// What a request needs to know about its connection.
@@ -214,20 +234,11 @@ async fn run<H: Handler>(
 ) -> Reply {
     let version = header.api_version;
     trace!(api = ?H::KEY, version, client = ?header.client_id, bytes = body.len(), "request");
-    match guard::check_request_body(H::KEY as i16, version, &body) {
-        Ok(used) if used == body.len() => {}
-        Ok(used) => {
-            return Reply::Close(format!(
-                "{:?} v{version}: {} bytes of garbage after the request body",
-                H::KEY,
-                body.len() - used
-            ))
-        }
-        Err(e) => return Reply::Close(format!("{:?} v{version}: {e}", H::KEY)),
-    }
-    let request = match H::Request::decode(&mut body.clone(), version) {
+    let request = match decode::<H>(version, &body) {
         Ok(request) => request,
-        Err(e) => return Reply::Close(format!("{:?} v{version} does not decode: {e}", H::KEY)),
+        Err(DecodeError::Guard(reason) | DecodeError::Decoder(reason)) => {
+            return Reply::Close(reason)
+        }
     };
     let ctx = RequestContext {
         state,
@@ -250,6 +261,33 @@ async fn run<H: Handler>(
         Outcome::NoResponse => Reply::Nothing,
         Outcome::Close(reason) => Reply::Close(reason),
     }
+}
+
+/// Why a request body was not decoded: the guard refused it, or (which the
+/// guard should make impossible) the guard let it through and the decoder
+/// refused it.
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    Guard(String),
+    Decoder(String),
+}
+
+/// Runs the wire guard over a body, then kafka-protocol's decoder: the
+/// guard first, so a lying count never reaches `Vec::with_capacity`.
+fn decode<H: Handler>(version: i16, body: &Bytes) -> Result<H::Request, DecodeError> {
+    match guard::check_request_body(H::KEY as i16, version, body) {
+        Ok(used) if used == body.len() => {}
+        Ok(used) => {
+            return Err(DecodeError::Guard(format!(
+                "{:?} v{version}: {} bytes of garbage after the request body",
+                H::KEY,
+                body.len() - used
+            )))
+        }
+        Err(e) => return Err(DecodeError::Guard(format!("{:?} v{version}: {e}", H::KEY))),
+    }
+    H::Request::decode(&mut body.clone(), version)
+        .map_err(|e| DecodeError::Decoder(format!("{:?} v{version} does not decode: {e}", H::KEY)))
 }
 
 /// Kafka's value for "authorized operations were not requested".

@@ -6,7 +6,7 @@
 //! client sees a closed connection instead of a hang.
 
 mod connection;
-mod frame;
+pub(crate) mod frame;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -11,6 +11,10 @@ use super::batch::Compression;
 /// The header Java clients (xerial snappy-java) put before snappy blocks.
 const XERIAL_MAGIC: &[u8] = &[0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
 const XERIAL_HEADER_LEN: usize = 16;
+/// The most one byte of a snappy block can expand to: its densest element
+/// is a 3-byte copy of 64 bytes. The decoder allocates the length a block
+/// claims before reading it, so a claim beyond this is refused unread.
+const SNAPPY_MAX_EXPANSION: usize = 22;
 
 /// A reader that yields the decompressed records of `data`.
 pub fn decompressor<'a>(
@@ -64,6 +68,9 @@ impl<'a> SnappyReader<'a> {
         let len = snap::raw::decompress_len(block).map_err(|e| invalid(&e.to_string()))?;
         if len as u64 > self.limit {
             return Err(invalid("snappy block larger than the decompression limit"));
+        }
+        if len > block.len().saturating_mul(SNAPPY_MAX_EXPANSION) {
+            return Err(invalid("snappy block claims more than its bytes can hold"));
         }
         snap::raw::Decoder::new()
             .decompress_vec(block)
@@ -168,6 +175,31 @@ mod tests {
                 "{codec:?} accepted garbage"
             );
         }
+    }
+
+    #[test]
+    fn snappy_refuses_claims_its_bytes_cannot_hold() {
+        // A 6-byte block claiming 2^28 bytes: refused before anything is allocated.
+        let block = [0x80, 0x80, 0x80, 0x80, 0x01, 0x00];
+        assert_eq!(snap::raw::decompress_len(&block).unwrap(), 1 << 28);
+        let err = decompressor(Compression::Snappy, &block, 1 << 30)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+
+        let zeros = vec![0u8; 1 << 20];
+        let dense = snap::raw::Encoder::new().compress_vec(&zeros).unwrap();
+        assert!(dense.len() * SNAPPY_MAX_EXPANSION >= zeros.len());
+        assert_eq!(
+            read_all_limited(&dense, 1 << 21).unwrap().len(),
+            zeros.len()
+        );
+    }
+
+    fn read_all_limited(raw: &[u8], limit: u64) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        decompressor(Compression::Snappy, raw, limit)?.read_to_end(&mut out)?;
+        Ok(out)
     }
 
     #[test]

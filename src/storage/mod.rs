@@ -18,6 +18,8 @@ pub mod producer_ids;
 mod producer_snapshot;
 pub mod producer_state;
 pub mod records;
+#[cfg(test)]
+mod seeds;
 mod segment;
 mod start_offset;
 mod validate;

@@ -16,9 +16,20 @@ use super::batch::{
 use super::compression::decompressor;
 use super::records::{walk_records, RecordError, SliceInput, StreamInput};
 
-/// Decompressed records larger than this are refused: a batch is at most
-/// `max.message.bytes` on the wire, and no honest codec inflates it further.
+/// Decompressed records may be at most this many times `max.message.bytes`:
+/// far beyond what real data compresses to (text and JSON shrink 5-10x),
+/// while a few hundred bytes of zstd cannot make a produce request walk a
+/// gigabyte of records.
+const MAX_INFLATION: u64 = 64;
+/// And never more than this, whatever `max.message.bytes` is.
 const MAX_DECOMPRESSED_BYTES: u64 = 1 << 30;
+
+/// How many decompressed bytes a batch may hold under `max.message.bytes`.
+fn decompression_limit(max_message_bytes: usize) -> u64 {
+    (max_message_bytes as u64)
+        .saturating_mul(MAX_INFLATION)
+        .min(MAX_DECOMPRESSED_BYTES)
+}
 
 /// What a topic demands of the batches written to it.
 #[derive(Clone, Copy, Debug)]
@@ -151,7 +162,8 @@ pub fn validate_batch(
     }
 
     let body = records.slice(HEADER_LEN..);
-    let stats = scan_records(&header, codec, &body, rules.require_keys)?;
+    let limit = decompression_limit(rules.max_message_bytes);
+    let stats = scan_records(&header, codec, &body, rules.require_keys, limit)?;
 
     let mut patch = HeaderPatch::new(&records).ok_or(BatchError::Truncated {
         declared: HEADER_LEN,
@@ -189,6 +201,7 @@ fn scan_records(
     codec: Compression,
     body: &[u8],
     require_keys: bool,
+    limit: u64,
 ) -> Result<RecordStats, BatchError> {
     let mut stats = RecordStats {
         max_timestamp: i64::MIN,
@@ -210,17 +223,12 @@ fn scan_records(
     let walked = if codec == Compression::None {
         walk_records(&mut SliceInput::new(body), count, &mut visit)
     } else {
-        let reader = decompressor(codec, body, MAX_DECOMPRESSED_BYTES).map_err(|source| {
-            BatchError::Decompression {
+        let reader =
+            decompressor(codec, body, limit).map_err(|source| BatchError::Decompression {
                 codec: codec.name(),
                 source,
-            }
-        })?;
-        walk_records(
-            &mut StreamInput::new(reader, MAX_DECOMPRESSED_BYTES),
-            count,
-            &mut visit,
-        )
+            })?;
+        walk_records(&mut StreamInput::new(reader, limit), count, &mut visit)
     };
     walked.map_err(|e| match e {
         RecordError::Decompress(source) => BatchError::Decompression {
@@ -324,6 +332,33 @@ mod tests {
             validate_batch(Bytes::from(batch), &compact),
             Err(BatchError::MissingKey { index: 0 })
         ));
+    }
+
+    #[test]
+    fn decompression_stops_at_a_multiple_of_max_message_bytes() {
+        let zeros = vec![0u8; 2 << 20];
+        let records = [(None, Some(&zeros[..]))];
+        let mut small = rules();
+        small.max_message_bytes = 16 * 1024;
+        for codec in [Compression::Gzip, Compression::Lz4, Compression::Zstd] {
+            let batch = crate::storage::seeds::batch_with(&records, codec, |r| {
+                crate::storage::seeds::compress(codec, r)
+            });
+            assert!(batch.len() < small.max_message_bytes, "{codec:?}");
+            assert!(
+                matches!(
+                    validate_batch(Bytes::from(batch.clone()), &small),
+                    Err(BatchError::Record(RecordError::TooLarge {
+                        limit: 1_048_576
+                    }))
+                ),
+                "{codec:?}"
+            );
+            assert!(
+                validate_batch(Bytes::from(batch), &rules()).is_ok(),
+                "{codec:?}"
+            );
+        }
     }
 
     #[test]

@@ -306,7 +306,12 @@ impl DiskSegment {
             let Some(header) = map.get(end..size).and_then(BatchHeader::parse) else {
                 break;
             };
-            let Some(batch_size) = header.total_size().filter(|_| header.base_offset < upto) else {
+            // A length that runs past the file (trusted indexes skip the
+            // check recovery makes) ends the read: never half a batch.
+            let Some(batch_size) = header
+                .total_size()
+                .filter(|&batch_size| header.base_offset < upto && batch_size <= size - end)
+            else {
                 break;
             };
             let fits = end - start + batch_size <= max_bytes;
@@ -319,7 +324,6 @@ impl DiskSegment {
         if end == start {
             return Ok(SegmentRead::NoRoom);
         }
-        let end = end.min(size);
         Ok(SegmentRead::Data(Bytes::from_owner(MapSlice {
             map,
             start,

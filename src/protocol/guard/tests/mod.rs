@@ -9,6 +9,7 @@ mod fuzz;
 mod kp;
 mod roundtrip;
 mod sample;
+mod seeds;
 
 use std::sync::OnceLock;
 
