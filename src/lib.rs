@@ -12,6 +12,8 @@
 mod broker;
 pub mod cluster;
 pub mod config;
+pub mod error_names;
+mod metrics;
 mod producers;
 mod protocol;
 mod server;

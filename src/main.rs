@@ -106,6 +106,9 @@ fn main() -> ExitCode {
             broker.cluster_id(),
             started.elapsed().as_secs_f64() * 1000.0
         );
+        if let Some(http) = broker.http_addr() {
+            info!("http endpoints /health and /metrics on http://{http}");
+        }
         wait_for_stop_signal().await;
         info!("shutting down");
         broker.shutdown().await;
