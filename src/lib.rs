@@ -19,6 +19,7 @@ mod protocol;
 mod server;
 mod state;
 pub mod storage;
+pub mod tools;
 
 pub use broker::{Broker, BrokerBuilder, BrokerError};
 pub use config::Config;

@@ -109,10 +109,13 @@ fn requests(state: &BrokerState, out: &mut String) {
     }
 }
 
+/// Picks one counter out of a topic's snapshot.
+type CountOf = fn(&super::traffic::TrafficCounts) -> u64;
+
 fn topics(state: &BrokerState, out: &mut String) {
     let mut topics = state.cluster.topics();
     topics.sort_by(|a, b| a.name.cmp(&b.name));
-    let counters: [(&str, &str, fn(&super::traffic::TrafficCounts) -> u64); 4] = [
+    let counters: [(&str, &str, CountOf); 4] = [
         (
             "klamm_topic_bytes_in_total",
             "Record batch bytes appended by producers.",
