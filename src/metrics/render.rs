@@ -153,53 +153,42 @@ fn topics(state: &BrokerState, out: &mut String) {
                 .map(move |(i, log)| (t, i.to_string(), log))
         })
         .collect();
-    let mut f = Family::new(
-        out,
-        "klamm_partition_log_size_bytes",
-        "gauge",
-        "Bytes of a partition's segments.",
-    );
-    for (topic, partition, log) in &partitions {
-        if let Ok(size) = log.size_bytes() {
-            f.sample(
-                "klamm_partition_log_size_bytes",
-                &[("topic", &topic.name), ("partition", partition)],
-                size,
-            );
-        }
-    }
-    let offsets: Vec<_> = partitions
+    // (size, log start offset, high watermark) read once per partition.
+    let gauges: Vec<_> = partitions
         .iter()
-        .map(|(_, _, log)| log.offsets().ok())
+        .map(|(_, _, log)| {
+            let offsets = log.offsets().ok();
+            [
+                log.size_bytes().ok().map(|s| s as i64),
+                offsets.as_ref().map(|o| o.log_start_offset),
+                offsets.as_ref().map(|o| o.high_watermark),
+            ]
+        })
         .collect();
-    let mut f = Family::new(
-        out,
-        "klamm_partition_log_start_offset",
-        "gauge",
-        "First offset still in a partition.",
-    );
-    for ((topic, partition, _), offsets) in partitions.iter().zip(&offsets) {
-        if let Some(o) = offsets {
-            f.sample(
-                "klamm_partition_log_start_offset",
-                &[("topic", &topic.name), ("partition", partition)],
-                o.log_start_offset,
-            );
-        }
-    }
-    let mut f = Family::new(
-        out,
-        "klamm_partition_high_watermark",
-        "gauge",
-        "Offset the next record appended to a partition gets.",
-    );
-    for ((topic, partition, _), offsets) in partitions.iter().zip(&offsets) {
-        if let Some(o) = offsets {
-            f.sample(
-                "klamm_partition_high_watermark",
-                &[("topic", &topic.name), ("partition", partition)],
-                o.high_watermark,
-            );
+    let families = [
+        (
+            "klamm_partition_log_size_bytes",
+            "Bytes of a partition's segments.",
+        ),
+        (
+            "klamm_partition_log_start_offset",
+            "First offset still in a partition.",
+        ),
+        (
+            "klamm_partition_high_watermark",
+            "Offset the next record appended to a partition gets.",
+        ),
+    ];
+    for (i, (name, help)) in families.into_iter().enumerate() {
+        let mut f = Family::new(out, name, "gauge", help);
+        for ((topic, partition, _), values) in partitions.iter().zip(&gauges) {
+            if let Some(value) = values[i] {
+                f.sample(
+                    name,
+                    &[("topic", &topic.name), ("partition", partition)],
+                    value,
+                );
+            }
         }
     }
 }
@@ -235,36 +224,26 @@ async fn groups(state: &BrokerState, out: &mut String) {
                 listing.group_id.as_str(),
                 topic,
                 partition.to_string(),
-                committed.offset,
-                lag,
+                [committed.offset, lag],
             ));
         }
     }
-    let mut f = Family::new(
-        out,
-        "klamm_group_committed_offset",
-        "gauge",
-        "Offset a group committed for a partition.",
-    );
-    for (group, topic, partition, offset, _) in &lag_samples {
-        f.sample(
-            "klamm_group_committed_offset",
-            &[("group", group), ("topic", topic), ("partition", partition)],
-            offset,
-        );
-    }
-    let mut f = Family::new(
-        out,
-        "klamm_group_lag",
-        "gauge",
-        "Records a group has not consumed: the partition's high watermark minus the committed offset.",
-    );
-    for (group, topic, partition, _, lag) in &lag_samples {
-        f.sample(
+    let families = [
+        ("klamm_group_committed_offset", "Offset a group committed for a partition."),
+        (
             "klamm_group_lag",
-            &[("group", group), ("topic", topic), ("partition", partition)],
-            lag,
-        );
+            "Records a group has not consumed: the partition's high watermark minus the committed offset.",
+        ),
+    ];
+    for (i, (name, help)) in families.into_iter().enumerate() {
+        let mut f = Family::new(out, name, "gauge", help);
+        for (group, topic, partition, values) in &lag_samples {
+            f.sample(
+                name,
+                &[("group", group), ("topic", topic), ("partition", partition)],
+                values[i],
+            );
+        }
     }
 }
 

@@ -293,16 +293,7 @@ impl Reader {
             tokio::time::sleep(FETCH_WAIT).await;
             return Ok(Vec::new());
         }
-        let mut by_leader: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-        for &p in self.positions.keys() {
-            let leader = self
-                .topic
-                .partitions
-                .iter()
-                .find(|i| i.index == p)
-                .map_or(-1, |i| i.leader);
-            by_leader.entry(leader).or_default().push(p);
-        }
+        let by_leader = self.topic.by_leader(self.positions.keys().copied());
         let leaders = by_leader.len().max(1) as u32;
         let mut records = Vec::new();
         let mut refresh = false;

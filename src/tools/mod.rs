@@ -61,21 +61,15 @@ impl Tool {
 
 /// Runs a tool to completion; errors are one line on stderr and exit code 1.
 pub fn run(tool: Tool) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // One thread is plenty for a client that does one thing at a time.
+    let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("klamm: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(tool.run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("klamm: {e}");
-            ExitCode::FAILURE
-        }
+        .map_err(|e| ToolError::Failed(format!("cannot start the async runtime: {e}")))
+        .and_then(|runtime| runtime.block_on(tool.run()));
+    if let Err(e) = result {
+        eprintln!("klamm: {e}");
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }

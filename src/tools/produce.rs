@@ -17,7 +17,7 @@ use kafka_protocol::messages::ProduceRequest;
 use tokio::sync::mpsc;
 
 use super::args::{key_value, ConnectArgs};
-use super::client::{topic_name, Client, TopicInfo, RETRIES, RETRY_BACKOFF};
+use super::client::{topic_name, Client, Retries, TopicInfo};
 use super::error::ToolError;
 use super::partitioner::partition_for_key;
 use super::records::{encode_batch, OutgoingRecord};
@@ -312,18 +312,9 @@ impl Sender {
         mut pending: BTreeMap<i32, Vec<OutgoingRecord>>,
     ) -> Result<(), ToolError> {
         let now = now_ms();
-        let mut attempt = 0;
+        let mut retries = Retries::default();
         while !pending.is_empty() {
-            let mut by_leader: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-            for &p in pending.keys() {
-                let leader = self
-                    .topic
-                    .partitions
-                    .iter()
-                    .find(|i| i.index == p)
-                    .map_or(-1, |i| i.leader);
-                by_leader.entry(leader).or_default().push(p);
-            }
+            let by_leader = self.topic.by_leader(pending.keys().copied());
             let mut last_error = None;
             for (leader, partitions) in by_leader {
                 if leader < 0 {
@@ -372,16 +363,7 @@ impl Sender {
             if pending.is_empty() {
                 break;
             }
-            attempt += 1;
-            if attempt > RETRIES {
-                return Err(last_error.unwrap_or_else(|| {
-                    ToolError::Failed(format!(
-                        "topic {} has partitions without a leader",
-                        self.topic.name
-                    ))
-                }));
-            }
-            tokio::time::sleep(RETRY_BACKOFF).await;
+            retries.wait(&self.topic.name, last_error).await?;
             self.topic = self.client.topic(&self.topic.name).await?;
         }
         Ok(())

@@ -126,9 +126,7 @@ impl TopicsCommand {
                 let controller = client.controller().await?;
                 let version = controller.version::<CreateTopicsRequest>(2, 5)?;
                 let response = controller.call(version, &request).await?;
-                let result = response.topics.first().ok_or_else(|| {
-                    ToolError::Failed(format!("the broker did not answer for topic {name}"))
-                })?;
+                let result = answer_for(response.topics.first(), &name)?;
                 // TOPIC_ALREADY_EXISTS
                 if result.error_code == 36 && if_not_exists {
                     return Ok(());
@@ -159,9 +157,7 @@ impl TopicsCommand {
                 let controller = client.controller().await?;
                 let version = controller.version::<DeleteTopicsRequest>(1, 4)?;
                 let response = controller.call(version, &request).await?;
-                let result = response.responses.first().ok_or_else(|| {
-                    ToolError::Failed(format!("the broker did not answer for topic {name}"))
-                })?;
+                let result = answer_for(response.responses.first(), &name)?;
                 ToolError::check(result.error_code, result.error_message.as_deref(), || {
                     format!("cannot delete topic {name}")
                 })?;
@@ -210,6 +206,11 @@ impl TopicsCommand {
             }
         }
     }
+}
+
+/// The one result a single-topic admin request must have.
+fn answer_for<'a, T>(result: Option<&'a T>, topic: &str) -> Result<&'a T, ToolError> {
+    result.ok_or_else(|| ToolError::Failed(format!("the broker did not answer for topic {topic}")))
 }
 
 /// The configs set on the topic itself, sorted by name.

@@ -45,6 +45,47 @@ pub struct TopicInfo {
     pub partitions: Vec<PartitionInfo>,
 }
 
+impl TopicInfo {
+    /// Partitions grouped by their leader's node id (-1: no leader now).
+    pub fn by_leader(&self, partitions: impl IntoIterator<Item = i32>) -> BTreeMap<i32, Vec<i32>> {
+        let mut by_leader: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        for p in partitions {
+            let leader = self
+                .partitions
+                .iter()
+                .find(|i| i.index == p)
+                .map_or(-1, |i| i.leader);
+            by_leader.entry(leader).or_default().push(p);
+        }
+        by_leader
+    }
+}
+
+/// Retries of partition requests after the cluster said "not here"
+/// (leader moved, no leader yet): bounded, with a pause between.
+#[derive(Default)]
+pub struct Retries {
+    attempt: usize,
+}
+
+impl Retries {
+    /// Waits before the next attempt, or gives up with the last error.
+    pub async fn wait(
+        &mut self,
+        topic: &str,
+        last_error: Option<ToolError>,
+    ) -> Result<(), ToolError> {
+        self.attempt += 1;
+        if self.attempt > RETRIES {
+            return Err(last_error.unwrap_or_else(|| {
+                ToolError::Failed(format!("topic {topic} has partitions without a leader"))
+            }));
+        }
+        tokio::time::sleep(RETRY_BACKOFF).await;
+        Ok(())
+    }
+}
+
 pub struct Client {
     bootstrap: String,
     /// The connection everything without a fixed destination goes to.

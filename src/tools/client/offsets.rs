@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::{BrokerId, ListOffsetsRequest};
 
-use super::{topic_name, Client, TopicInfo, RETRIES, RETRY_BACKOFF};
+use super::{topic_name, Client, Retries, TopicInfo};
 use crate::tools::error::ToolError;
 
 /// ListOffsets' timestamp for "the first offset still in the log".
@@ -26,17 +26,9 @@ impl Client {
         let mut layout = topic.clone();
         let mut found = BTreeMap::new();
         let mut missing: Vec<i32> = partitions.to_vec();
-        let mut attempt = 0;
+        let mut retries = Retries::default();
         while !missing.is_empty() {
-            let mut by_leader: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-            for &p in &missing {
-                let leader = layout
-                    .partitions
-                    .iter()
-                    .find(|i| i.index == p)
-                    .map_or(-1, |i| i.leader);
-                by_leader.entry(leader).or_default().push(p);
-            }
+            let by_leader = layout.by_leader(missing.iter().copied());
             let mut retry = Vec::new();
             let mut last_error = None;
             for (leader, partitions) in by_leader {
@@ -84,16 +76,7 @@ impl Client {
             if retry.is_empty() {
                 break;
             }
-            attempt += 1;
-            if attempt > RETRIES {
-                return Err(last_error.unwrap_or_else(|| {
-                    ToolError::Failed(format!(
-                        "topic {} has partitions without a leader",
-                        topic.name
-                    ))
-                }));
-            }
-            tokio::time::sleep(RETRY_BACKOFF).await;
+            retries.wait(&topic.name, last_error).await?;
             layout = self.topic(&topic.name).await?;
             missing = retry;
         }
