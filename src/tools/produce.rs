@@ -248,6 +248,8 @@ impl ProduceArgs {
         while let Some(first) = lines.recv().await {
             let mut pending: BTreeMap<i32, Vec<OutgoingRecord>> = BTreeMap::new();
             let mut request_bytes = 0;
+            // Bytes per partition so far, so a batch never needs re-summing.
+            let mut batch_bytes: BTreeMap<i32, usize> = BTreeMap::new();
             let mut next = Some(first);
             while let Some(line) = next.take() {
                 let record = match line {
@@ -257,11 +259,13 @@ impl ProduceArgs {
                         break;
                     }
                 };
-                request_bytes += record.size_estimate();
-                let batch = pending.entry(partitioner.pick(&record)).or_default();
-                let batch_bytes: usize = batch.iter().map(OutgoingRecord::size_estimate).sum();
-                batch.push(record);
-                if request_bytes >= REQUEST_BYTES || batch_bytes >= BATCH_BYTES {
+                let size = record.size_estimate();
+                let partition = partitioner.pick(&record);
+                request_bytes += size;
+                let partition_bytes = batch_bytes.entry(partition).or_default();
+                *partition_bytes += size;
+                pending.entry(partition).or_default().push(record);
+                if request_bytes >= REQUEST_BYTES || *partition_bytes >= BATCH_BYTES {
                     break;
                 }
                 next = lines.try_recv().ok();
