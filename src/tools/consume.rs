@@ -185,6 +185,8 @@ impl ConsumeArgs {
             }
             if let Some(m) = member.as_mut().filter(|m| m.heartbeat_due()) {
                 if m.heartbeat(&mut client).await? {
+                    // Best effort: a member already fenced by the rebalance is
+                    // refused (ILLEGAL_GENERATION); its records are then read again.
                     m.commit(&mut client, &reader.positions).await.ok();
                     m.rejoin(&mut client).await?;
                     let assigned = m.assigned.clone();
