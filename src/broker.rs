@@ -59,6 +59,8 @@ pub struct Broker {
     state: Arc<BrokerState>,
     /// (node id, listener name, bound address), brokers in node id order.
     listeners: Vec<(i32, String, SocketAddr)>,
+    /// Where `/health` and `/metrics` are served, if they are.
+    http_addr: Option<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -178,6 +180,13 @@ impl BrokerBuilder {
         self
     }
 
+    /// Serves `/health` and `/metrics` on `host:port` (port 0 picks a free
+    /// one); see [`Broker::http_addr`].
+    pub fn http_listen(mut self, host: &str, port: u16) -> Self {
+        self.config.http_listen = Some(format!("{host}:{port}"));
+        self
+    }
+
     /// fsync before every produce acknowledgement.
     pub fn flush_always(mut self) -> Self {
         self.config.flush = FlushPolicy::Always;
@@ -274,6 +283,21 @@ impl Broker {
             nodes.push(BrokerNode { node_id, endpoints });
         }
 
+        // Bound with the Kafka listeners, so a taken port fails the start.
+        let http = match &config.http_listen {
+            Some(address) => {
+                let failed = |source| BrokerError::Bind {
+                    listener: "http".into(),
+                    address: address.clone(),
+                    source,
+                };
+                let socket = TcpListener::bind(address.as_str()).await.map_err(failed)?;
+                let local = socket.local_addr().map_err(failed)?;
+                Some((socket, local))
+            }
+            None => None,
+        };
+
         let storage = if config.in_memory {
             Storage::in_memory()
         } else {
@@ -328,6 +352,17 @@ impl Broker {
                 Arc::clone(&slots),
             )));
         }
+        let http_addr = http.as_ref().map(|(_, addr)| *addr);
+        if let Some((socket, _)) = http {
+            let context = crate::metrics::http::HttpContext {
+                state: Arc::clone(&state),
+                slots: Arc::clone(&slots),
+            };
+            tasks.push(tokio::spawn(crate::metrics::http::serve(
+                Arc::new(context),
+                socket,
+            )));
+        }
         tasks.push(tokio::spawn(every(
             Arc::clone(&state),
             state.config.retention_check_interval,
@@ -341,6 +376,7 @@ impl Broker {
         Ok(Broker {
             state,
             listeners,
+            http_addr,
             tasks,
         })
     }
@@ -360,6 +396,11 @@ impl Broker {
             .filter(|(_, name, _)| name == first)
             .map(|(_, _, addr)| *addr)
             .collect()
+    }
+
+    /// The address of `/health` and `/metrics`, if `http_listen` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http_addr
     }
 
     /// Every listener's node id, name and bound address.

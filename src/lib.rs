@@ -12,13 +12,16 @@
 mod broker;
 pub mod cluster;
 pub mod config;
+pub mod error_names;
 #[doc(hidden)]
 pub mod fuzzing;
+mod metrics;
 mod producers;
 mod protocol;
 mod server;
 mod state;
 pub mod storage;
+pub mod tools;
 
 pub use broker::{Broker, BrokerBuilder, BrokerError};
 pub use config::Config;

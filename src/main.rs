@@ -1,4 +1,5 @@
-//! The `klamm` command: run a Kafka-compatible broker.
+//! The `klamm` command: run a Kafka-compatible broker, or with a subcommand
+//! one of klamm's Kafka tools (`topics`, `produce`, `consume`, `groups`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,14 +17,26 @@ use tracing_subscriber::EnvFilter;
 /// keeps its data in ./klamm-data. Every flag can also be set in a TOML file
 /// (--config), as KLAMM_<NAME> in the environment, or through the KAFKA_*
 /// variables of Kafka's docker images.
+///
+/// With a subcommand it is a Kafka client instead: `klamm topics`, `klamm
+/// produce`, `klamm consume` and `klamm groups` work against any broker.
 #[derive(Debug, Parser)]
-#[command(name = "klamm", version, about, long_about = None)]
+#[command(
+    name = "klamm",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    after_help = "Tools (see `klamm <COMMAND> --help`):\n  klamm topics create my-first-topic --partitions 3\n  echo 'Hello Kafka' | klamm produce my-first-topic\n  klamm consume my-first-topic --from-beginning"
+)]
 struct Cli {
     /// A TOML settings file (see config/klamm.toml for every key).
     #[arg(long, env = "KLAMM_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(flatten)]
     settings: Settings,
+    #[command(subcommand)]
+    tool: Option<klamm::tools::Tool>,
 }
 
 fn init_logging(filter: &str) {
@@ -61,6 +74,9 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
 fn main() -> ExitCode {
     let started = Instant::now();
     let cli = Cli::parse();
+    if let Some(tool) = cli.tool {
+        return klamm::tools::run(tool);
+    }
     let vars: Vec<(String, String)> = std::env::vars().collect();
     let (config, notes) = match Config::load(cli.config.as_deref(), &vars, cli.settings) {
         Ok(loaded) => loaded,
@@ -107,6 +123,9 @@ fn main() -> ExitCode {
             broker.cluster_id(),
             started.elapsed().as_secs_f64() * 1000.0
         );
+        if let Some(http) = broker.http_addr() {
+            info!("http endpoints /health and /metrics on http://{http}");
+        }
         stop.await;
         info!("shutting down");
         broker.shutdown().await;

@@ -6,6 +6,7 @@ use tokio::sync::watch;
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::group::GroupCoordinator;
+use crate::metrics::RequestMetrics;
 use crate::producers::Producers;
 
 pub struct BrokerState {
@@ -13,6 +14,8 @@ pub struct BrokerState {
     pub groups: GroupCoordinator,
     pub producers: Producers,
     pub config: Config,
+    /// Requests and errors by API, for `/metrics`.
+    pub metrics: RequestMetrics,
     shutdown: watch::Sender<bool>,
 }
 
@@ -30,6 +33,7 @@ impl BrokerState {
             groups,
             producers,
             config,
+            metrics: RequestMetrics::default(),
             shutdown,
         }
     }

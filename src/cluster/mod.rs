@@ -56,6 +56,8 @@ pub struct Topic {
     pub name: String,
     pub id: Uuid,
     pub replication_factor: i16,
+    /// Bytes and records in and out, for `/metrics`.
+    pub traffic: crate::metrics::TopicTraffic,
     partitions: RwLock<Vec<Arc<PartitionLog>>>,
     configs: RwLock<Arc<(TopicConfigs, TopicSettings)>>,
 }
@@ -416,6 +418,7 @@ impl Cluster {
             name: name.to_string(),
             id,
             replication_factor,
+            traffic: crate::metrics::TopicTraffic::default(),
             partitions: RwLock::new(logs),
             configs: RwLock::new(Arc::new((configs, settings))),
         }))

@@ -58,6 +58,8 @@ pub struct Config {
     pub groups: GroupConfig,
     pub offsets_retention_check_interval: Duration,
     pub log_level: String,
+    /// Where `/health` and `/metrics` are served (`host:port`); `None`: off.
+    pub http_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -122,6 +124,21 @@ fn invalid(origin: &str, setting: &str, reason: impl Into<String>) -> ConfigErro
         origin: origin.to_string(),
         setting: setting.to_string(),
         reason: reason.into(),
+    }
+}
+
+/// The HTTP endpoints' address: empty or "off" turns them off; anything
+/// else must be `host:port` with a numeric port.
+fn http_address(value: Option<&str>) -> Result<Option<String>, String> {
+    let value = value.unwrap_or_default().trim();
+    if value.is_empty() || value.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match value.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(Some(value.to_string()))
+        }
+        _ => Err(format!("`{value}` is not host:port (e.g. 127.0.0.1:9644)")),
     }
 }
 
@@ -265,7 +282,10 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        let http_listen = http_address(s.http_listen.as_deref())
+            .map_err(|reason| invalid(origin, "http_listen", reason))?;
         Ok(Config {
+            http_listen,
             listeners,
             data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("klamm-data")),
             in_memory: s.in_memory.unwrap_or(false),

@@ -157,10 +157,21 @@ settings! {
     /// wins when set [default: info].
     #[arg(long, value_name = "FILTER")]
     log_level: String,
+    /// Address of the HTTP endpoints /health and /metrics, `host:port`
+    /// (port 0 picks a free one); empty turns them off [default: off].
+    #[arg(long, value_name = "HOST:PORT")]
+    http_listen: String,
 }
 
 /// Settings only klamm has; `KAFKA_*` variables never set them.
-pub const KLAMM_ONLY: &[&str] = &["data_dir", "in_memory", "flush", "log_level", "brokers"];
+pub const KLAMM_ONLY: &[&str] = &[
+    "data_dir",
+    "in_memory",
+    "flush",
+    "log_level",
+    "brokers",
+    "http_listen",
+];
 
 #[cfg(test)]
 mod tests {

@@ -104,6 +104,18 @@ fn read_all(topics: &[(kafka_protocol::messages::TopicName, Vec<Target>)], max_b
     pass
 }
 
+/// Counts what the response carries on each topic, for `/metrics`.
+fn count_fetched(topics: &[Option<Arc<crate::cluster::Topic>>], responses: &[FetchableTopicResponse]) {
+    for (topic, response) in topics.iter().zip(responses) {
+        let Some(topic) = topic else { continue };
+        for partition in &response.partitions {
+            if let Some(records) = &partition.records {
+                topic.traffic.fetched(records);
+            }
+        }
+    }
+}
+
 fn session_error(request: &FetchRequest) -> Option<ResponseError> {
     if request.session_id != 0 {
         return Some(ResponseError::FetchSessionIdNotFound);
@@ -128,11 +140,13 @@ impl Handler for Api {
             return Outcome::Respond(FetchResponse::default().with_error_code(error.code()));
         }
         let cluster = &ctx.state.cluster;
+        let mut counted = Vec::with_capacity(request.topics.len());
         let topics: Vec<_> = request
             .topics
             .iter()
             .map(|t| {
                 let topic = cluster.topic(&t.topic.0);
+                counted.push(topic.clone());
                 let targets: Vec<Target> = t
                     .partitions
                     .iter()
@@ -169,6 +183,7 @@ impl Handler for Api {
                 || Instant::now() >= deadline
                 || ctx.state.is_shutting_down();
             if done || min_bytes == 0 {
+                count_fetched(&counted, &pass.topics);
                 return Outcome::Respond(FetchResponse::default().with_responses(pass.topics));
             }
             tokio::select! {

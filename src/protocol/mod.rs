@@ -12,6 +12,7 @@ mod codec;
 mod config_resource;
 pub(crate) mod error_codes;
 mod guard;
+mod response_errors;
 
 use std::future::Future;
 
@@ -23,6 +24,7 @@ use tracing::{debug, trace};
 use crate::state::BrokerState;
 pub(crate) use codec::peek;
 use codec::{encode_response, parse_header, FIXED_HEADER_LEN};
+use response_errors::ErrorCodes;
 
 /// What a handler decided.
 pub(crate) enum Outcome<R> {
@@ -95,7 +97,7 @@ pub(crate) trait Handler {
     /// earlier responses before running it.
     const MAY_WAIT: bool = false;
     type Request: Decodable + Send;
-    type Response: Encodable + HeaderVersion;
+    type Response: Encodable + HeaderVersion + ErrorCodes;
 
     fn handle(
         ctx: &RequestContext<'_>,
@@ -232,6 +234,22 @@ async fn run<H: Handler>(
     header: &codec::RequestHeader,
     body: Bytes,
 ) -> Reply {
+    // The one place requests and errors are counted, for `/metrics`.
+    let metrics = &state.metrics;
+    metrics.request(H::KEY as i16);
+    let reply = answer::<H>(state, connection, header, body).await;
+    if let Reply::Close(_) = reply {
+        metrics.closed(H::KEY as i16);
+    }
+    reply
+}
+
+async fn answer<H: Handler>(
+    state: &BrokerState,
+    connection: &Connection,
+    header: &codec::RequestHeader,
+    body: Bytes,
+) -> Reply {
     let version = header.api_version;
     trace!(api = ?H::KEY, version, client = ?header.client_id, bytes = body.len(), "request");
     let request = match decode::<H>(version, &body) {
@@ -250,6 +268,7 @@ async fn run<H: Handler>(
     };
     match H::handle(&ctx, request).await {
         Outcome::Respond(response) => {
+            response.each_error(&mut |code| state.metrics.error(H::KEY as i16, code));
             match encode_response(header.correlation_id, version, &response) {
                 Ok(frame) => Reply::Frame(frame),
                 Err(e) => {

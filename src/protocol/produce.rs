@@ -66,8 +66,12 @@ fn produce_partition(
         let message = "transactional produce is not supported by klamm".to_string();
         return (error(index, ResponseError::InvalidTxnState, Some(message)), None);
     }
+    let (batch_bytes, batch_records) = (batch.size(), batch.record_count);
     match log.append(batch, now) {
         Ok(appended) => {
+            if appended.duplicate_timestamp.is_none() {
+                topic.traffic.produced(batch_bytes, i32::try_from(batch_records).unwrap_or(i32::MAX));
+            }
             // A retried batch is answered as Kafka does: no error, the
             // original's offset, and its max timestamp as the append time.
             let log_append_time = match appended.duplicate_timestamp {

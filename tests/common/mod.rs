@@ -11,6 +11,7 @@ pub mod process;
 pub mod proxy;
 pub mod raw;
 pub mod read;
+pub mod tools;
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,11 @@ impl TestBroker {
             .as_ref()
             .map(|b| b.broker_addrs().iter().map(|a| a.to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// Where `/health` and `/metrics` answer, if the builder asked for them.
+    pub fn http_addr(&self) -> Option<String> {
+        self.broker.as_ref()?.http_addr().map(|a| a.to_string())
     }
 
     pub fn in_memory() -> Self {
