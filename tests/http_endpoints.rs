@@ -12,13 +12,23 @@ use klamm::Broker;
 fn health_answers_200_once_the_broker_accepts_connections() {
     let dir = tempfile::tempdir().unwrap();
     let broker = KlammProcess::start(dir.path(), &["--http-listen", "127.0.0.1:0"]);
-    let log = broker.log().join("\n");
-    let address = log
-        .split("on http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no http address in the log:\n{log}"))
-        .to_string();
+    // The http line follows the "listening on" line KlammProcess waits for.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let address = loop {
+        let log = broker.log().join("\n");
+        let found = log
+            .split("on http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string);
+        match found {
+            Some(address) => break address,
+            None if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            None => panic!("no http address in the log:\n{log}"),
+        }
+    };
     // The start-up line comes after the Kafka listeners accept connections.
     std::net::TcpStream::connect(&broker.bootstrap).expect("the Kafka port accepts");
     let (status, body) = http_get(&address, "/health");
