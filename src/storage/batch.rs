@@ -123,9 +123,13 @@ impl BatchHeader {
     }
 
     /// Bytes the whole batch occupies in the log, `None` if the length is negative.
+    /// The batch's size on disk, if its length could hold a batch header:
+    /// a shorter one (possible past a trusted index, where recovery did not
+    /// look) must never be taken for a batch.
     pub fn total_size(&self) -> Option<usize> {
         usize::try_from(self.batch_length)
             .ok()
+            .filter(|&len| len >= MIN_BATCH_LENGTH)
             .map(|len| len + LOG_OVERHEAD)
     }
 
