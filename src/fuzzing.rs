@@ -284,7 +284,7 @@ fn read_back(log: &PartitionLog, recovered_from: Option<i64>) {
                 .get(pos..pos + size)
                 .expect("a read returns whole batches");
             if recovered_from.is_some_and(|from| header.base_offset >= from) {
-                assert_eq!(header.crc, compute_crc(batch), "batch at {pos}");
+                assert_eq!(header.crc, compute_crc(batch), "batch at {pos} base {} from {offset} recovered {recovered_from:?} offsets {offsets:?}", header.base_offset);
             }
             let next = header.next_offset();
             if next <= offset {

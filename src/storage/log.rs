@@ -775,25 +775,7 @@ fn open_segments(
             .map_err(StorageError::io("opening segment", &path))?;
         segments.insert(base, Segment::Disk(segment));
     }
-    // Segments that overlap their predecessor cannot be trusted: keep the
-    // earlier data, drop the overlapping later segment.
-    let mut previous_end = i64::MIN;
-    let overlapping: Vec<i64> = segments
-        .iter()
-        .filter_map(|(&base, segment)| {
-            let overlaps = base < previous_end;
-            if !overlaps {
-                previous_end = segment.next_offset();
-            }
-            overlaps.then_some(base)
-        })
-        .collect();
-    for base in overlapping {
-        if let Some(segment) = segments.remove(&base) {
-            warn!(dir = %dir.display(), base_offset = base, "dropping a segment that overlaps the one before it");
-            let _ = segment.delete();
-        }
-    }
+    drop_overlapping_segments(dir, params, &mut segments, recover, now_ms)?;
     if segments.is_empty() {
         let segment = DiskSegment::create(dir, 0, params, now_ms)
             .map_err(StorageError::io("creating segment", dir))?;
@@ -805,6 +787,56 @@ fn open_segments(
         }
     }
     Ok(segments)
+}
+
+/// A segment that starts below its predecessor's end is evidence of damage,
+/// and the damage is as likely in the predecessor (a last batch claiming
+/// offsets it does not hold) as in the later segment. The predecessor is
+/// scanned first, so a damaged tail is cut rather than trusted; only if the
+/// two still overlap is the later segment dropped. Whatever ends up newest
+/// has then been scanned whenever `recover` asked for it.
+fn drop_overlapping_segments(
+    dir: &Path,
+    params: SegmentParams,
+    segments: &mut BTreeMap<i64, Segment>,
+    recover: bool,
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    let bases: Vec<i64> = segments.keys().copied().collect();
+    let mut scanned: Vec<i64> = bases
+        .last()
+        .copied()
+        .filter(|_| recover)
+        .into_iter()
+        .collect();
+    let mut previous: Option<i64> = None;
+    for base in bases {
+        let Some(prev) = previous else {
+            previous = Some(base);
+            continue;
+        };
+        let overlaps = |segments: &BTreeMap<i64, Segment>| {
+            segments.get(&prev).is_some_and(|s| base < s.next_offset())
+        };
+        if overlaps(segments) && !scanned.contains(&prev) {
+            warn!(dir = %dir.display(), base_offset = prev, next_base_offset = base, "a segment ends past the start of the next one; scanning it");
+            let path = dir.join(format!("{prev:020}.log"));
+            segments.remove(&prev);
+            let rescanned = DiskSegment::open(dir, prev, params, true, false, now_ms)
+                .map_err(StorageError::io("opening segment", &path))?;
+            segments.insert(prev, Segment::Disk(rescanned));
+            scanned.push(prev);
+        }
+        if overlaps(segments) {
+            if let Some(segment) = segments.remove(&base) {
+                warn!(dir = %dir.display(), base_offset = base, "dropping a segment that overlaps the one before it");
+                let _ = segment.delete();
+            }
+            continue;
+        }
+        previous = Some(base);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -864,6 +896,16 @@ pub(crate) mod tests {
         }
     }
 
+    /// A log of small segments holding 30 batches of two records, closed.
+    fn closed_log_of_30_batches() -> (tempfile::TempDir, LogLocation) {
+        let dir = tempfile::tempdir().unwrap();
+        let location = LogLocation::Disk(dir.path().to_path_buf());
+        let log = open(location.clone(), small_segments(), false);
+        fill(&log, 30, 1_000);
+        log.close();
+        (dir, location)
+    }
+
     fn first_offset(read: &LogRead) -> i64 {
         BatchHeader::parse(&read.records).unwrap().base_offset
     }
@@ -914,6 +956,36 @@ pub(crate) mod tests {
             batches += 1;
         }
         assert_eq!(batches, 30);
+    }
+
+    #[test]
+    fn an_older_segment_claiming_offsets_of_the_next_is_scanned_not_trusted() {
+        for recover in [false, true] {
+            let (dir, location) = closed_log_of_30_batches();
+            // The first segment's last batch now claims a million offsets
+            // (its CRC no longer matches), running into the next segment.
+            let first = dir.path().join(format!("{:020}.log", 0));
+            let mut bytes = std::fs::read(&first).unwrap();
+            let mut last = 0;
+            while let Some(size) = BatchHeader::parse(&bytes[last..]).and_then(|h| h.total_size()) {
+                if last + size == bytes.len() {
+                    break;
+                }
+                last += size;
+            }
+            let delta = last + 23;
+            bytes[delta..delta + 4].copy_from_slice(&1_000_000i32.to_be_bytes());
+            std::fs::write(&first, &bytes).unwrap();
+
+            let log = open(location, small_segments(), recover);
+            let offsets = log.offsets().unwrap();
+            assert_eq!(offsets.log_end_offset, 60, "recover {recover}");
+            let cut = BatchHeader::parse(&bytes[last..]).unwrap().base_offset;
+            assert_eq!(first_offset(&log.read(0, 1 << 20, true).unwrap()), 0);
+            // The damaged batch is gone; reading there finds the next segment.
+            assert!(first_offset(&log.read(cut, 1 << 20, true).unwrap()) > cut);
+            assert_eq!(first_offset(&log.read(59, 1 << 20, true).unwrap()), 58);
+        }
     }
 
     #[test]
@@ -990,12 +1062,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_restart_without_recovery_finds_the_same_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let location = LogLocation::Disk(dir.path().to_path_buf());
-        let log = open(location.clone(), small_segments(), false);
-        fill(&log, 30, 1_000);
-        log.close();
-        drop(log);
+        let (_dir, location) = closed_log_of_30_batches();
         let log = open(location, small_segments(), false);
         assert_eq!(log.offsets().unwrap().log_end_offset, 60);
         assert_eq!(log.max_timestamp().unwrap().unwrap().timestamp, 1_030);
