@@ -352,7 +352,11 @@ impl DiskSegment {
                 break;
             };
             if header.max_timestamp >= target {
-                let batch = map.get(pos..pos + batch_size).unwrap_or_default();
+                // The mapping runs past the end of the file (reading there
+                // is SIGBUS), so a batch longer than the file is not read.
+                let Some(batch) = map.get(pos..size).and_then(|rest| rest.get(..batch_size)) else {
+                    break;
+                };
                 return Ok(first_record_at_or_after(batch, target));
             }
             pos += batch_size;
@@ -731,6 +735,25 @@ pub(super) mod tests {
         assert_eq!(reopened.stats().max_timestamp, before.max_timestamp);
         let bytes = data(reopened.read(33, 1 << 20, true, i64::MAX).unwrap());
         assert_eq!(BatchHeader::parse(&bytes).unwrap().base_offset, 32);
+    }
+
+    #[test]
+    fn a_trusted_batch_longer_than_the_file_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut segment = filled(dir.path(), 20);
+        segment.seal().unwrap();
+        let batch_size = segment.stats().size as usize / 20;
+        drop(segment);
+        // Batch 5, which lies before the last index entry and so is trusted
+        // after a clean shutdown, claims 10 KB: pages past the end of a 2 KB
+        // file, which the active segment's mapping covers but must not touch.
+        let path = dir.path().join(format!("{}.log", file_stem(0)));
+        let mut bytes = fs::read(&path).unwrap();
+        let length = 5 * batch_size + 8;
+        bytes[length..length + 4].copy_from_slice(&10_000i32.to_be_bytes());
+        fs::write(&path, bytes).unwrap();
+        let mut reopened = DiskSegment::open(dir.path(), 0, PARAMS, false, true, 0).unwrap();
+        assert!(reopened.find_by_timestamp(1_050).unwrap().is_none());
     }
 
     #[test]
