@@ -31,9 +31,22 @@ pub struct Common {
     /// Partitions of the topic when it is created.
     #[arg(long, default_value_t = 1)]
     pub partitions: i32,
+    /// A topic config for when the topic is created (repeatable), e.g.
+    /// `--topic-config segment.bytes=2147483647`. An existing topic keeps
+    /// its own.
+    #[arg(long = "topic-config", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub topic_configs: Vec<(String, String)>,
     /// The broker's process id: report its CPU time and memory.
     #[arg(long)]
     pub broker_pid: Option<u32>,
+}
+
+/// Parses `key=value` (the value may itself hold `=`).
+pub fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
 }
 
 #[derive(Parser)]
