@@ -7,7 +7,7 @@ pub mod consume;
 pub mod produce;
 
 use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::ClientConfig;
 use serde_json::{json, Value};
 
@@ -74,7 +74,10 @@ fn print_log(level: RDKafkaLogLevel, facility: &str, message: &str) {
 }
 
 fn print_error(error: KafkaError, reason: &str) {
-    eprintln!("librdkafka: {error}: {reason}");
+    // The end of a partition is news to the consume loop, not an error.
+    if error.rdkafka_error_code() != Some(RDKafkaErrorCode::PartitionEOF) {
+        eprintln!("librdkafka: {error}: {reason}");
+    }
 }
 
 #[cfg(test)]
