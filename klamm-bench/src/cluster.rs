@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{
@@ -31,7 +31,7 @@ const WANTED: &[(ApiKey, i16, i16)] = &[
 pub async fn prepare(common: &crate::Common) -> Result<(Versions, Layout), BenchError> {
     let mut bootstrap = Connection::connect(&common.bootstrap).await?;
     let versions = versions(&mut bootstrap).await?;
-    let layout = layout(&mut bootstrap, &versions, &common.topic, common.partitions).await?;
+    let layout = layout(&mut bootstrap, &versions, common).await?;
     Ok((versions, layout))
 }
 
@@ -87,13 +87,14 @@ pub fn topic_name(topic: &str) -> TopicName {
     TopicName(StrBytes::from_string(topic.to_string()))
 }
 
-/// The topic's layout, creating it with `partitions` if it does not exist.
+/// The topic's layout, creating it with the partitions and topic configs of
+/// `common` if it does not exist.
 pub async fn layout(
     connection: &mut Connection,
     versions: &Versions,
-    topic: &str,
-    partitions: i32,
+    common: &crate::Common,
 ) -> Result<Layout, BenchError> {
+    let topic = common.topic.as_str();
     for attempt in 0..20 {
         let request = MetadataRequest::default()
             .with_topics(Some(vec![
@@ -111,6 +112,11 @@ pub async fn layout(
         let Some(described) = answer.topics.first() else {
             return Err(BenchError::Protocol("Metadata without the topic".into()));
         };
+        if attempt == 0 && described.error_code == 0 && !common.topic_configs.is_empty() {
+            eprintln!(
+                "klamm-bench: topic {topic} exists; its own configs apply, not --topic-config"
+            );
+        }
         const UNKNOWN_TOPIC: i16 = 3;
         const LEADER_NOT_AVAILABLE: i16 = 5;
         match described.error_code {
@@ -131,9 +137,7 @@ pub async fn layout(
                     leaders,
                 });
             }
-            UNKNOWN_TOPIC if attempt == 0 => {
-                create(connection, versions, topic, partitions).await?
-            }
+            UNKNOWN_TOPIC if attempt == 0 => create(connection, versions, common).await?,
             0 | UNKNOWN_TOPIC | LEADER_NOT_AVAILABLE => {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await
             }
@@ -148,15 +152,25 @@ pub async fn layout(
 async fn create(
     connection: &mut Connection,
     versions: &Versions,
-    topic: &str,
-    partitions: i32,
+    common: &crate::Common,
 ) -> Result<(), BenchError> {
+    let topic = common.topic.as_str();
+    let configs = common
+        .topic_configs
+        .iter()
+        .map(|(key, value)| {
+            CreatableTopicConfig::default()
+                .with_name(StrBytes::from_string(key.clone()))
+                .with_value(Some(StrBytes::from_string(value.clone())))
+        })
+        .collect();
     let request = CreateTopicsRequest::default()
         .with_timeout_ms(10_000)
         .with_topics(vec![CreatableTopic::default()
             .with_name(topic_name(topic))
-            .with_num_partitions(partitions)
-            .with_replication_factor(1)]);
+            .with_num_partitions(common.partitions)
+            .with_replication_factor(1)
+            .with_configs(configs)]);
     let answer = connection
         .call(versions.of(ApiKey::CreateTopics), &request)
         .await?;

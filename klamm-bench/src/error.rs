@@ -16,6 +16,8 @@ pub enum BenchError {
     Protocol(String),
     #[error("{what}: the broker answered error code {code}")]
     Broker { what: String, code: i16 },
+    #[error("librdkafka: {0}")]
+    Rdkafka(#[from] rdkafka::error::KafkaError),
     #[error("{0}")]
     Usage(String),
 }

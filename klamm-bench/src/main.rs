@@ -2,14 +2,16 @@
 //! so the same run can be pointed at klamm, Kafka, Redpanda or Tansu.
 //!
 //! `produce`, `consume`, `e2e` (produce-to-consume latency at a fixed rate)
-//! and `startup`. Every report ends with one JSON line; with `--broker-pid`
-//! it includes the broker's CPU time and RSS read from /proc.
+//! and `startup`; `rdkafka-produce` and `rdkafka-consume` do the same
+//! through librdkafka. Every report ends with one JSON line; with
+//! `--broker-pid` it includes the broker's CPU time and RSS read from /proc.
 
 mod cluster;
 mod connection;
 mod consume;
 mod e2e;
 mod error;
+mod librdkafka;
 mod produce;
 mod records;
 mod report;
@@ -31,9 +33,22 @@ pub struct Common {
     /// Partitions of the topic when it is created.
     #[arg(long, default_value_t = 1)]
     pub partitions: i32,
+    /// A topic config for when the topic is created (repeatable), e.g.
+    /// `--topic-config segment.bytes=2147483647`. An existing topic keeps
+    /// its own.
+    #[arg(long = "topic-config", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub topic_configs: Vec<(String, String)>,
     /// The broker's process id: report its CPU time and memory.
     #[arg(long)]
     pub broker_pid: Option<u32>,
+}
+
+/// Parses `key=value` (the value may itself hold `=`).
+pub fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+    }
 }
 
 #[derive(Parser)]
@@ -53,6 +68,10 @@ enum Command {
     E2e(e2e::E2eArgs),
     /// Time a broker command from exec to its first answers.
     Startup(startup::StartupArgs),
+    /// Produce through librdkafka (a BaseProducer) with throughput settings.
+    RdkafkaProduce(librdkafka::produce::RdkafkaProduceArgs),
+    /// Read a topic from its start to its end through librdkafka.
+    RdkafkaConsume(librdkafka::consume::RdkafkaConsumeArgs),
 }
 
 pub fn now_ms() -> i64 {
@@ -79,6 +98,8 @@ fn main() -> ExitCode {
             Command::Consume(args) => consume::run(args).await,
             Command::E2e(args) => e2e::run(args).await,
             Command::Startup(args) => startup::run(args).await,
+            Command::RdkafkaProduce(args) => librdkafka::produce::run(args).await,
+            Command::RdkafkaConsume(args) => librdkafka::consume::run(args).await,
         }
     });
     match result {

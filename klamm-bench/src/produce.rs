@@ -203,10 +203,7 @@ pub async fn run(args: ProduceArgs) -> Result<Report, BenchError> {
     report.set("record_size", json!(args.record_size));
     report.set("batch_records", json!(args.batch_records));
     report.set("acks", json!(args.acks));
-    report.set(
-        "compression",
-        json!(format!("{:?}", args.compression).to_lowercase()),
-    );
+    report.set("compression", json!(args.compression.name()));
     report.throughput(records, bytes, elapsed);
     report.extend(latency_fields("request", &latencies));
     report.broker(args.common.broker_pid, before, bytes);

@@ -25,6 +25,17 @@ pub enum Codec {
 }
 
 impl Codec {
+    /// The name Kafka clients and configs use (`compression.type`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::None => "none",
+            Codec::Gzip => "gzip",
+            Codec::Snappy => "snappy",
+            Codec::Lz4 => "lz4",
+            Codec::Zstd => "zstd",
+        }
+    }
+
     fn compression(self) -> Compression {
         match self {
             Codec::None => Compression::None,

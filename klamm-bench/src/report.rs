@@ -90,6 +90,14 @@ impl Report {
         self.fields.extend(more);
     }
 
+    /// Every field of `object` (a JSON object; anything else adds nothing),
+    /// e.g. a run's settings from one `json!({...})`.
+    pub fn merge(&mut self, object: Value) {
+        if let Value::Object(fields) = object {
+            self.fields.extend(fields);
+        }
+    }
+
     /// Throughput fields for `records` and `bytes` over `elapsed`.
     pub fn throughput(&mut self, records: u64, bytes: u64, elapsed: Duration) {
         let secs = elapsed.as_secs_f64().max(1e-9);
@@ -115,6 +123,11 @@ impl Report {
             self.set("broker_peak_rss_mib", json!(round(peak, 1)));
             self.set("broker_rss_mib", json!(round(now, 1)));
         }
+    }
+
+    #[cfg(test)]
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key)
     }
 
     pub fn print(&self) {

@@ -1,7 +1,9 @@
 //! `startup`: spawn a broker command again and again and time, from exec,
 //! the first answered ApiVersions and the first answered Metadata. The
-//! broker is stopped by its own process id after each run (SIGTERM, then
-//! SIGKILL if it lingers).
+//! broker is stopped by its own process id after each run: with SIGTERM
+//! (then SIGKILL if it lingers), or with `--stop kill` by SIGKILL at once,
+//! so that each following run starts from a crash and has to recover its
+//! data directory.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -20,9 +22,25 @@ pub struct StartupArgs {
     pub bootstrap: String,
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
+    /// How each run's broker is stopped.
+    #[arg(long, value_enum, default_value_t = Stop::Term)]
+    pub stop: Stop,
+    /// Append the broker's output (both streams) of every run to this file,
+    /// e.g. to see what its recovery logged; by default it is discarded.
+    #[arg(long)]
+    pub broker_log: Option<std::path::PathBuf>,
     /// The broker command and its arguments (after `--`).
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+/// The signal that ends each run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stop {
+    /// SIGTERM: a clean shutdown.
+    Term,
+    /// SIGKILL: a crash; the next start recovers.
+    Kill,
 }
 
 /// How long one run may take to answer before it counts as failed.
@@ -51,20 +69,38 @@ async fn first_answer(
     }
 }
 
-fn stop(child: &mut tokio::process::Child) {
+fn stop(child: &mut tokio::process::Child, how: Stop) {
+    let signal = match how {
+        Stop::Term => libc::SIGTERM,
+        Stop::Kill => libc::SIGKILL,
+    };
     if let Some(pid) = child.id() {
         // SAFETY: signalling our own child by its pid.
-        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        unsafe { libc::kill(pid as i32, signal) };
     }
 }
 
+/// Where the broker's stdout and stderr go: the log file, or nowhere.
+fn output(log: Option<&std::path::Path>) -> Result<(Stdio, Stdio), BenchError> {
+    let Some(path) = log else {
+        return Ok((Stdio::null(), Stdio::null()));
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| BenchError::Usage(format!("cannot open {}: {e}", path.display())))?;
+    Ok((Stdio::from(file.try_clone()?), Stdio::from(file)))
+}
+
 async fn one_run(args: &StartupArgs) -> Result<(Duration, Duration), BenchError> {
+    let (stdout, stderr) = output(args.broker_log.as_deref())?;
     let started = Instant::now();
     let mut child = tokio::process::Command::new(&args.command[0])
         .args(&args.command[1..])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| BenchError::Usage(format!("cannot run {}: {e}", args.command[0])))?;
@@ -76,7 +112,7 @@ async fn one_run(args: &StartupArgs) -> Result<(Duration, Duration), BenchError>
         Ok::<_, BenchError>((versions, started.elapsed()))
     }
     .await;
-    stop(&mut child);
+    stop(&mut child, args.stop);
     if tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .is_err()
@@ -110,6 +146,7 @@ pub async fn run(args: StartupArgs) -> Result<Report, BenchError> {
     let mut report = Report::new("startup");
     report.set("command", json!(args.command.join(" ")));
     report.set("runs", json!(to_versions.len()));
+    report.set("stop", json!(format!("{:?}", args.stop).to_lowercase()));
     stats("api_versions", &mut to_versions, &mut report);
     stats("metadata", &mut to_metadata, &mut report);
     Ok(report)
