@@ -697,7 +697,11 @@ impl PartitionLog {
             warn!(log = %self.name, error = %e, "could not trim indexes at shutdown");
         }
         if let (true, LogLocation::Disk(dir)) = (self.track_producers, &self.location) {
-            if !state.producers.is_empty() {
+            // Saved even without producers: with no snapshot the next start
+            // reads every batch header to learn that there are none. A log
+            // without batches has nothing to read, so it needs none.
+            let has_batches = state.segments.values().any(|s| !s.is_empty());
+            if has_batches || !state.producers.is_empty() {
                 let saved = producer_snapshot::save(dir, &state.producers, state.log_end_offset());
                 if let Err(e) = saved {
                     warn!(log = %self.name, error = %e, "could not save producer state; the next start scans the log");
@@ -986,6 +990,20 @@ pub(crate) mod tests {
             assert!(first_offset(&log.read(cut, 1 << 20, true).unwrap()) > cut);
             assert_eq!(first_offset(&log.read(59, 1 << 20, true).unwrap()), 58);
         }
+    }
+
+    #[test]
+    fn a_clean_shutdown_of_a_log_with_batches_saves_producer_state_even_without_producers() {
+        let (dir, _) = closed_log_of_30_batches();
+        assert!(dir.path().join("producer-state.json").exists());
+        let empty = tempfile::tempdir().unwrap();
+        open(
+            LogLocation::Disk(empty.path().to_path_buf()),
+            small_segments(),
+            false,
+        )
+        .close();
+        assert!(!empty.path().join("producer-state.json").exists());
     }
 
     #[test]
