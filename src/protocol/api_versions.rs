@@ -48,7 +48,7 @@ pub(super) fn unsupported_version_reply(correlation_id: i32) -> Reply {
         .with_error_code(ResponseError::UnsupportedVersion.code())
         .with_api_keys(api_list());
     match encode_response(correlation_id, 0, &response) {
-        Ok(frame) => Reply::Frame(frame),
+        Ok(frame) => Reply::Frame(frame.into()),
         Err(e) => Reply::Close(e.to_string()),
     }
 }

@@ -4,7 +4,9 @@
 //! or lying header cannot make the decoder index out of bounds, and so the
 //! api key and version can be checked before any body is looked at.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes};
+
+use super::response_frame::{ResponseFrame, SplicingBuf, MIN_SPLICE};
 use kafka_protocol::messages::ResponseHeader;
 use kafka_protocol::protocol::{Encodable, HeaderVersion};
 use thiserror::Error;
@@ -116,17 +118,33 @@ pub fn encode_response<R: Encodable + HeaderVersion>(
     version: i16,
     response: &R,
 ) -> Result<Bytes, EncodeError> {
+    encode_response_spliced(correlation_id, version, response, Vec::new()).map(|f| f.to_bytes())
+}
+
+/// A whole response frame that references `payloads` (record sets the
+/// response holds) where the encoder writes them, instead of copying them.
+pub(crate) fn encode_response_spliced<R: Encodable + HeaderVersion>(
+    correlation_id: i32,
+    version: i16,
+    response: &R,
+    payloads: Vec<Bytes>,
+) -> Result<ResponseFrame, EncodeError> {
     let header_version = R::header_version(version);
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
     let size = header.compute_size(header_version).map_err(encode_error)?
         + response.compute_size(version).map_err(encode_error)?;
-    let mut buf = BytesMut::with_capacity(4 + size);
+    let spliced: usize = payloads
+        .iter()
+        .map(Bytes::len)
+        .filter(|&n| n >= MIN_SPLICE)
+        .sum();
+    let mut buf = SplicingBuf::new((4 + size).saturating_sub(spliced), payloads);
     buf.put_i32(size as i32);
     header
         .encode(&mut buf, header_version)
         .map_err(encode_error)?;
     response.encode(&mut buf, version).map_err(encode_error)?;
-    Ok(buf.freeze())
+    Ok(buf.finish())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::future::select_all;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
@@ -134,6 +135,15 @@ impl Handler for Api {
     const MAY_WAIT: bool = true;
     type Request = FetchRequest;
     type Response = FetchResponse;
+
+    fn payloads(response: &FetchResponse) -> Vec<Bytes> {
+        response
+            .responses
+            .iter()
+            .flat_map(|topic| &topic.partitions)
+            .filter_map(|partition| partition.records.clone())
+            .collect()
+    }
 
     async fn handle(ctx: &RequestContext<'_>, request: FetchRequest) -> Outcome<FetchResponse> {
         if let Some(error) = session_error(&request) {

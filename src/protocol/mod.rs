@@ -13,6 +13,7 @@ mod config_resource;
 pub(crate) mod error_codes;
 mod guard;
 mod response_errors;
+pub(crate) mod response_frame;
 
 use std::future::Future;
 
@@ -23,8 +24,9 @@ use tracing::{debug, trace};
 
 use crate::state::BrokerState;
 pub(crate) use codec::peek;
-use codec::{encode_response, parse_header, FIXED_HEADER_LEN};
+use codec::{encode_response_spliced, parse_header, FIXED_HEADER_LEN};
 use response_errors::ErrorCodes;
+use response_frame::ResponseFrame;
 
 /// What a handler decided.
 pub(crate) enum Outcome<R> {
@@ -38,7 +40,7 @@ pub(crate) enum Outcome<R> {
 /// What the connection should do with a request frame.
 #[derive(Debug)]
 pub(crate) enum Reply {
-    Frame(Bytes),
+    Frame(ResponseFrame),
     Nothing,
     Close(String),
 }
@@ -103,6 +105,12 @@ pub(crate) trait Handler {
         ctx: &RequestContext<'_>,
         request: Self::Request,
     ) -> impl Future<Output = Outcome<Self::Response>> + Send;
+
+    /// Record sets in the response, sent by reference rather than copied
+    /// into the frame.
+    fn payloads(_response: &Self::Response) -> Vec<Bytes> {
+        Vec::new()
+    }
 }
 
 macro_rules! apis {
@@ -269,7 +277,8 @@ async fn answer<H: Handler>(
     match H::handle(&ctx, request).await {
         Outcome::Respond(response) => {
             response.each_error(&mut |code| state.metrics.error(H::KEY as i16, code));
-            match encode_response(header.correlation_id, version, &response) {
+            let payloads = H::payloads(&response);
+            match encode_response_spliced(header.correlation_id, version, &response, payloads) {
                 Ok(frame) => Reply::Frame(frame),
                 Err(e) => {
                     debug!(api = ?H::KEY, version, error = %e, "closing the connection");

@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use tracing::{debug, warn};
 
 use super::frame::FrameReader;
+use crate::protocol::response_frame::ResponseFrame;
 use crate::protocol::{handle_frame, may_wait, Connection, Reply};
 use crate::state::BrokerState;
 
@@ -63,7 +64,7 @@ pub async fn serve(
         };
         match handle_frame(&state, &connection, frame).await {
             Reply::Frame(response) => {
-                if let Err(e) = writer.write_all(&response).await {
+                if let Err(e) = write_frame(&mut writer, &response).await {
                     break format!("writing a response: {e}");
                 }
             }
@@ -85,4 +86,16 @@ pub async fn serve(
     };
     let _ = writer.shutdown().await;
     debug!(%peer, listener = &*listener, %reason, "connection closed");
+}
+
+/// Writes a response's chunks in order. A record set as large as the write
+/// buffer bypasses it and goes to the socket from the segment mapping.
+async fn write_frame(
+    writer: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>,
+    frame: &ResponseFrame,
+) -> std::io::Result<()> {
+    for chunk in frame.chunks() {
+        writer.write_all(chunk).await?;
+    }
+    Ok(())
 }
