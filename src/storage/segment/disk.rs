@@ -37,6 +37,22 @@ impl AsRef<[u8]> for MapSlice {
     }
 }
 
+/// The committed bytes of the file. The mapping behind them may run further
+/// (it is made ahead for a growing segment) and touching its pages past the
+/// end of the file is SIGBUS, so only the committed bytes are reachable.
+struct View {
+    map: Arc<Mmap>,
+    len: usize,
+}
+
+impl std::ops::Deref for View {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
+}
+
 /// How far a scan of the log file got.
 struct ScanOutcome {
     valid_bytes: u64,
@@ -153,15 +169,18 @@ impl DiskSegment {
         (offset - self.stats.base_offset).clamp(0, i64::from(u32::MAX)) as u32
     }
 
-    /// A mapping that covers every committed byte of the file.
-    fn view(&mut self) -> io::Result<Option<Arc<Mmap>>> {
+    /// The committed bytes of the file, from a mapping kept for later reads.
+    fn view(&mut self) -> io::Result<Option<View>> {
         let size = self.stats.size as usize;
         if size == 0 {
             return Ok(None);
         }
         if let Some(map) = &self.map {
             if map.len() >= size {
-                return Ok(Some(Arc::clone(map)));
+                return Ok(Some(View {
+                    map: Arc::clone(map),
+                    len: size,
+                }));
             }
         }
         // Map ahead to the expected segment size so a growing active segment
@@ -173,7 +192,7 @@ impl DiskSegment {
         // reader can see.
         let map = Arc::new(unsafe { MmapOptions::new().len(len).map(&*self.file)? });
         self.map = Some(Arc::clone(&map));
-        Ok(Some(map))
+        Ok(Some(View { map, len: size }))
     }
 
     /// Writes a batch at the end. A write that fails part-way is cut back
@@ -325,7 +344,7 @@ impl DiskSegment {
             return Ok(SegmentRead::NoRoom);
         }
         Ok(SegmentRead::Data(Bytes::from_owner(MapSlice {
-            map,
+            map: map.map,
             start,
             end,
         })))
@@ -352,11 +371,7 @@ impl DiskSegment {
                 break;
             };
             if header.max_timestamp >= target {
-                // The mapping runs past the end of the file (reading there
-                // is SIGBUS), so a batch longer than the file is not read.
-                let Some(batch) = map.get(pos..size).and_then(|rest| rest.get(..batch_size)) else {
-                    break;
-                };
+                let batch = map.get(pos..pos + batch_size).unwrap_or_default();
                 return Ok(first_record_at_or_after(batch, target));
             }
             pos += batch_size;
