@@ -280,25 +280,51 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T
         })
 }
 
-/// Replaces `path` with `value` as JSON, atomically.
+/// Whether a replaced file must be on disk before the call returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file and its directory: a crash leaves the old or the new
+    /// contents, never a mix.
+    Synced,
+    /// Renamed into place only: after a power cut the file may be old,
+    /// missing or empty. For files whose readers check them before use.
+    Unsynced,
+}
+
+/// Replaces `path` with `value` as JSON, atomically and synced.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StorageError> {
+    write_json_as(path, value, Durability::Synced)
+}
+
+/// Replaces `path` with `value` as JSON.
+pub fn write_json_as<T: serde::Serialize>(
+    path: &Path,
+    value: &T,
+    durability: Durability,
+) -> Result<(), StorageError> {
     let bytes = serde_json::to_vec(value).map_err(|e| StorageError::BadMetadata {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    write_atomically(path, &bytes)
+    replace_file(path, &bytes, durability)
 }
 
 /// Replaces `path` with `contents` atomically: a crash leaves either the old
 /// or the new file, never a mix.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), StorageError> {
+    replace_file(path, contents, Durability::Synced)
+}
+
+/// Writes `contents` beside `path` and renames it into place.
+fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> Result<(), StorageError> {
+    let synced = durability == Durability::Synced;
     let tmp = path.with_extension("tmp");
     let mut file = File::create(&tmp).map_err(StorageError::io("creating", &tmp))?;
     file.write_all(contents)
-        .and_then(|()| file.sync_all())
+        .and_then(|()| if synced { file.sync_all() } else { Ok(()) })
         .map_err(StorageError::io("writing", &tmp))?;
     fs::rename(&tmp, path).map_err(StorageError::io("replacing", path))?;
-    if let Some(dir) = path.parent() {
+    if let Some(dir) = path.parent().filter(|_| synced) {
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(StorageError::io("syncing directory", dir))?;

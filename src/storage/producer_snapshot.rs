@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing::warn;
 
 use super::producer_state::ProducerStates;
-use super::StorageError;
+use super::{write_json_as, Durability, StorageError};
 
 const FILE_NAME: &str = "producer-state.json";
 const FORMAT_VERSION: u32 = 1;
@@ -43,17 +43,11 @@ pub fn save(
         log_end_offset,
         producers: producers.clone(),
     };
-    let bytes = serde_json::to_vec(&snapshot).map_err(|e| StorageError::BadMetadata {
-        path: path(dir),
-        reason: e.to_string(),
-    })?;
-    // Renamed into place but not synced: a snapshot that a power cut leaves
-    // empty or missing does not parse or is not there, and one whose log
-    // lost its tail names the wrong log end; either way the log is scanned.
-    // Syncing would cost two fsyncs per partition at every shutdown.
-    let tmp = path(dir).with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(StorageError::io("writing", &tmp))?;
-    std::fs::rename(&tmp, path(dir)).map_err(StorageError::io("replacing", &path(dir)))
+    // Not synced: a snapshot that a power cut leaves empty or missing does
+    // not parse or is not there, and one whose log lost its tail names the
+    // wrong log end; either way the log is scanned. Syncing would cost two
+    // fsyncs per partition at every shutdown.
+    write_json_as(&path(dir), &snapshot, Durability::Unsynced)
 }
 
 /// Takes the snapshot out of `dir`: the state it holds if it describes a log
