@@ -47,8 +47,8 @@ pub(super) fn unsupported_version_reply(correlation_id: i32) -> Reply {
     let response = ApiVersionsResponse::default()
         .with_error_code(ResponseError::UnsupportedVersion.code())
         .with_api_keys(api_list());
-    match encode_response(correlation_id, 0, &response) {
-        Ok(frame) => Reply::Frame(frame.into()),
+    match encode_response(correlation_id, 0, &response, Vec::new()) {
+        Ok(frame) => Reply::Frame(frame),
         Err(e) => Reply::Close(e.to_string()),
     }
 }

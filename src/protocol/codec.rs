@@ -6,7 +6,7 @@
 
 use bytes::{BufMut, Bytes};
 
-use super::response_frame::{ResponseFrame, SplicingBuf, MIN_SPLICE};
+use super::response_frame::{ResponseFrame, SplicingBuf};
 use kafka_protocol::messages::ResponseHeader;
 use kafka_protocol::protocol::{Encodable, HeaderVersion};
 use thiserror::Error;
@@ -112,18 +112,10 @@ fn encode_error(e: impl std::fmt::Display) -> EncodeError {
     EncodeError(e.to_string())
 }
 
-/// A whole response frame: size, response header, body.
-pub fn encode_response<R: Encodable + HeaderVersion>(
-    correlation_id: i32,
-    version: i16,
-    response: &R,
-) -> Result<Bytes, EncodeError> {
-    encode_response_spliced(correlation_id, version, response, Vec::new()).map(|f| f.to_bytes())
-}
-
-/// A whole response frame that references `payloads` (record sets the
-/// response holds) where the encoder writes them, instead of copying them.
-pub(crate) fn encode_response_spliced<R: Encodable + HeaderVersion>(
+/// A whole response frame (size, response header, body) that references
+/// `payloads` (record sets the response holds) where the encoder writes
+/// them, instead of copying them.
+pub(crate) fn encode_response<R: Encodable + HeaderVersion>(
     correlation_id: i32,
     version: i16,
     response: &R,
@@ -133,12 +125,7 @@ pub(crate) fn encode_response_spliced<R: Encodable + HeaderVersion>(
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
     let size = header.compute_size(header_version).map_err(encode_error)?
         + response.compute_size(version).map_err(encode_error)?;
-    let spliced: usize = payloads
-        .iter()
-        .map(Bytes::len)
-        .filter(|&n| n >= MIN_SPLICE)
-        .sum();
-    let mut buf = SplicingBuf::new((4 + size).saturating_sub(spliced), payloads);
+    let mut buf = SplicingBuf::new(4 + size, payloads);
     buf.put_i32(size as i32);
     header
         .encode(&mut buf, header_version)

@@ -24,7 +24,7 @@ use tracing::{debug, trace};
 
 use crate::state::BrokerState;
 pub(crate) use codec::peek;
-use codec::{encode_response_spliced, parse_header, FIXED_HEADER_LEN};
+use codec::{encode_response, parse_header, FIXED_HEADER_LEN};
 use response_errors::ErrorCodes;
 use response_frame::ResponseFrame;
 
@@ -278,7 +278,7 @@ async fn answer<H: Handler>(
         Outcome::Respond(response) => {
             response.each_error(&mut |code| state.metrics.error(H::KEY as i16, code));
             let payloads = H::payloads(&response);
-            match encode_response_spliced(header.correlation_id, version, &response, payloads) {
+            match encode_response(header.correlation_id, version, &response, payloads) {
                 Ok(frame) => Reply::Frame(frame),
                 Err(e) => {
                     debug!(api = ?H::KEY, version, error = %e, "closing the connection");

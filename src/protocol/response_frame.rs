@@ -15,7 +15,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::protocol::buf::ByteBufMut;
 
 /// Record sets smaller than this are copied: a separate write costs more.
-pub(crate) const MIN_SPLICE: usize = 16 * 1024;
+const MIN_SPLICE: usize = 16 * 1024;
 
 /// A whole response, size prefix included, in the order it is sent.
 #[derive(Debug, Default)]
@@ -28,31 +28,10 @@ impl ResponseFrame {
         &self.chunks
     }
 
-    pub fn len(&self) -> usize {
-        self.chunks.iter().map(Bytes::len).sum()
-    }
-
-    /// The frame in one piece (copies if it is in several).
+    /// The frame in one piece, as tests compare it.
+    #[cfg(test)]
     pub fn to_bytes(&self) -> Bytes {
-        match self.chunks.as_slice() {
-            [] => Bytes::new(),
-            [one] => one.clone(),
-            many => {
-                let mut all = BytesMut::with_capacity(self.len());
-                for chunk in many {
-                    all.extend_from_slice(chunk);
-                }
-                all.freeze()
-            }
-        }
-    }
-}
-
-impl From<Bytes> for ResponseFrame {
-    fn from(bytes: Bytes) -> Self {
-        Self {
-            chunks: vec![bytes],
-        }
+        self.chunks.concat().into()
     }
 }
 
@@ -67,17 +46,19 @@ pub(crate) struct SplicingBuf {
 }
 
 impl SplicingBuf {
-    /// A buffer expecting `owned` bytes of its own; `payloads` are the byte
+    /// A buffer for a frame of `frame_len` bytes; `payloads` are the byte
     /// strings to reference when the encoder writes exactly one of them.
-    pub fn new(owned: usize, payloads: Vec<Bytes>) -> Self {
+    pub fn new(frame_len: usize, payloads: Vec<Bytes>) -> Self {
+        let payloads: Vec<Bytes> = payloads
+            .into_iter()
+            .filter(|p| p.len() >= MIN_SPLICE)
+            .collect();
+        let spliced: usize = payloads.iter().map(Bytes::len).sum();
         Self {
             done: Vec::new(),
             done_len: 0,
-            current: BytesMut::with_capacity(owned),
-            payloads: payloads
-                .into_iter()
-                .filter(|p| p.len() >= MIN_SPLICE)
-                .collect(),
+            current: BytesMut::with_capacity(frame_len.saturating_sub(spliced)),
+            payloads,
         }
     }
 
@@ -131,7 +112,8 @@ unsafe impl BufMut for SplicingBuf {
     fn put_slice(&mut self, src: &[u8]) {
         match self.payload_for(src) {
             Some(payload) => {
-                let owned = std::mem::take(&mut self.current).freeze();
+                // What follows goes into the rest of the same allocation.
+                let owned = self.current.split().freeze();
                 self.done_len += owned.len() + payload.len();
                 if !owned.is_empty() {
                     self.done.push(owned);
