@@ -187,6 +187,13 @@ impl BrokerBuilder {
         self
     }
 
+    /// Records tolerated protocol deviations per client (shown at
+    /// `/conformance` when [`BrokerBuilder::http_listen`] is set too).
+    pub fn protocol_conformance_report(mut self, on: bool) -> Self {
+        self.config.protocol_conformance_report = on;
+        self
+    }
+
     /// fsync before every produce acknowledgement.
     pub fn flush_always(mut self) -> Self {
         self.config.flush = FlushPolicy::Always;

@@ -98,11 +98,11 @@ impl Handlers {
     pub async fn start() -> Result<Self, crate::BrokerError> {
         let broker = crate::Broker::builder().start().await?;
         Ok(Self {
-            connection: Connection {
-                listener: Arc::from("PLAINTEXT"),
-                node_id: broker.state().config.node_id,
-                client_host: "/127.0.0.1".to_string(),
-            },
+            connection: Connection::new(
+                Arc::from("PLAINTEXT"),
+                broker.state().config.node_id,
+                "/127.0.0.1".to_string(),
+            ),
             broker,
         })
     }

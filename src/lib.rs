@@ -12,6 +12,7 @@
 mod broker;
 pub mod cluster;
 pub mod config;
+mod conformance;
 pub mod error_names;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -5,6 +5,7 @@ use tokio::sync::watch;
 
 use crate::cluster::Cluster;
 use crate::config::Config;
+use crate::conformance::ConformanceReport;
 use crate::group::GroupCoordinator;
 use crate::metrics::RequestMetrics;
 use crate::producers::Producers;
@@ -16,6 +17,9 @@ pub struct BrokerState {
     pub config: Config,
     /// Requests and errors by API, for `/metrics`.
     pub metrics: RequestMetrics,
+    /// Deviations from the protocol spec that klamm tolerates, by client
+    /// (`protocol_conformance = "report"`).
+    pub conformance: ConformanceReport,
     shutdown: watch::Sender<bool>,
 }
 
@@ -29,6 +33,7 @@ impl BrokerState {
         shutdown: watch::Sender<bool>,
     ) -> Self {
         Self {
+            conformance: ConformanceReport::new(config.protocol_conformance_report),
             cluster,
             groups,
             producers,

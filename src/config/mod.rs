@@ -60,6 +60,8 @@ pub struct Config {
     pub log_level: String,
     /// Where `/health` and `/metrics` are served (`host:port`); `None`: off.
     pub http_listen: Option<String>,
+    /// Whether tolerated protocol deviations are recorded (`protocol_conformance = "report"`).
+    pub protocol_conformance_report: bool,
 }
 
 impl Default for Config {
@@ -284,8 +286,20 @@ impl Config {
         }
         let http_listen = http_address(s.http_listen.as_deref())
             .map_err(|reason| invalid(origin, "http_listen", reason))?;
+        let protocol_conformance_report = match s.protocol_conformance.as_deref().map(str::trim) {
+            None | Some("off") => false,
+            Some("report") => true,
+            Some(other) => {
+                return Err(invalid(
+                    origin,
+                    "protocol_conformance",
+                    format!("`{other}` is neither `off` nor `report`"),
+                ))
+            }
+        };
         Ok(Config {
             http_listen,
+            protocol_conformance_report,
             listeners,
             data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("klamm-data")),
             in_memory: s.in_memory.unwrap_or(false),

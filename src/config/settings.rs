@@ -157,6 +157,12 @@ settings! {
     /// wins when set [default: info].
     #[arg(long, value_name = "FILTER")]
     log_level: String,
+    /// `report` records each deviation from the protocol spec that klamm
+    /// tolerates (as Kafka does) once per client software, API, version and
+    /// kind, in the log and at `/conformance`; `off` records nothing
+    /// [default: off].
+    #[arg(long, value_name = "MODE")]
+    protocol_conformance: String,
     /// Address of the HTTP endpoints /health and /metrics, `host:port`
     /// (port 0 picks a free one); empty turns them off [default: off].
     #[arg(long, value_name = "HOST:PORT")]
@@ -171,6 +177,7 @@ pub const KLAMM_ONLY: &[&str] = &[
     "log_level",
     "brokers",
     "http_listen",
+    "protocol_conformance",
 ];
 
 #[cfg(test)]

@@ -62,11 +62,21 @@ impl Handler for Api {
 
     async fn handle(ctx: &RequestContext<'_>, request: ApiVersionsRequest) -> Outcome<ApiVersionsResponse> {
         let mut response = ApiVersionsResponse::default().with_api_keys(api_list());
-        if ctx.api_version >= 3
-            && !(valid_software_field(&request.client_software_name)
-                && valid_software_field(&request.client_software_version))
-        {
-            response.error_code = ResponseError::InvalidRequest.code();
+        if ctx.api_version >= 3 {
+            let (name, version) = (
+                request.client_software_name.as_str(),
+                request.client_software_version.as_str(),
+            );
+            if valid_software_field(name) && valid_software_field(version) {
+                ctx.connection.set_software(name, version);
+            } else {
+                response.error_code = ResponseError::InvalidRequest.code();
+                ctx.refused(
+                    Self::KEY,
+                    ResponseError::InvalidRequest,
+                    "client software name and version must be letters, digits, '-' and '.', starting and ending with a letter or digit (KIP-511)",
+                );
+            }
         }
         Outcome::Respond(response)
     }

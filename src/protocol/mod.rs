@@ -20,8 +20,9 @@ use std::future::Future;
 use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
-use tracing::{debug, trace};
+use tracing::{debug, info, trace};
 
+use crate::conformance::{ClientSoftware, Deviation, Seen};
 use crate::state::BrokerState;
 pub(crate) use codec::peek;
 use codec::{encode_response, parse_header, FIXED_HEADER_LEN};
@@ -48,6 +49,7 @@ pub(crate) enum Reply {
 /// What a handler can see of the request it serves.
 pub(crate) struct RequestContext<'a> {
     pub state: &'a BrokerState,
+    pub connection: &'a Connection,
     /// The listener the connection came in on (decides advertised addresses).
     pub listener: &'a str,
     /// The (simulated) broker the connection reached.
@@ -59,6 +61,42 @@ pub(crate) struct RequestContext<'a> {
 }
 
 impl RequestContext<'_> {
+    /// Records something the request did that Kafka tolerates and the spec
+    /// does not define (`protocol_conformance = "report"`).
+    pub fn deviation(&self, api: ApiKey, deviation: Deviation) {
+        if !self.state.conformance.enabled() {
+            return;
+        }
+        let software = self.connection.software();
+        let seen = Seen {
+            software: &software,
+            client_id: self.client_id,
+            api_key: api as i16,
+            api_name: &format!("{api:?}"),
+            api_version: self.api_version,
+        };
+        self.state.conformance.record(&seen, &deviation);
+    }
+
+    /// Logs, once per connection and API, why a request was refused with an
+    /// error (INVALID_REQUEST, an unsupported feature): the client's error
+    /// often tells its user to read the broker's log.
+    pub fn refused(&self, api: ApiKey, error: kafka_protocol::error::ResponseError, reason: &str) {
+        if self.connection.first_refusal(api as i16) {
+            let software = self.connection.software();
+            info!(
+                client = %self.connection.client_host,
+                client_id = self.client_id,
+                client_software = %format!("{}/{}", software.name, software.version),
+                api = ?api,
+                version = self.api_version,
+                error = %crate::error_names::error_name(error.code()),
+                reason,
+                "request refused"
+            );
+        }
+    }
+
     /// A partition's log, if the partition exists and the broker this
     /// connection reached leads it: produce and fetch go to the leader only,
     /// as in a real cluster, so clients must route by Metadata.
@@ -234,6 +272,51 @@ pub(crate) struct Connection {
     pub node_id: i32,
     /// The peer's address as Kafka shows it (`/127.0.0.1`).
     pub client_host: String,
+    /// What the client announced in ApiVersions v3+, for the conformance
+    /// report and the log.
+    software: std::sync::Mutex<ClientSoftware>,
+    /// One bit per api key whose refusal this connection has logged: a
+    /// refusal is logged once per connection and API, not per request.
+    refusals_logged: [std::sync::atomic::AtomicU64; 2],
+}
+
+impl Connection {
+    pub fn new(listener: std::sync::Arc<str>, node_id: i32, client_host: String) -> Self {
+        Self {
+            listener,
+            node_id,
+            client_host,
+            software: std::sync::Mutex::new(ClientSoftware::default()),
+            refusals_logged: Default::default(),
+        }
+    }
+
+    pub fn software(&self) -> ClientSoftware {
+        self.software.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn set_software(&self, name: &str, version: &str) {
+        if let Ok(mut software) = self.software.lock() {
+            *software = ClientSoftware {
+                name: name.into(),
+                version: version.into(),
+            };
+        }
+    }
+
+    /// Whether this is the first refusal of `api_key` on this connection
+    /// (and marks it logged).
+    fn first_refusal(&self, api_key: i16) -> bool {
+        use std::sync::atomic::Ordering;
+        let Ok(bit) = usize::try_from(api_key) else {
+            return true;
+        };
+        let Some(word) = self.refusals_logged.get(bit / 64) else {
+            return true;
+        };
+        let mask = 1u64 << (bit % 64);
+        word.fetch_or(mask, Ordering::Relaxed) & mask == 0
+    }
 }
 
 async fn run<H: Handler>(
@@ -260,18 +343,35 @@ async fn answer<H: Handler>(
 ) -> Reply {
     let version = header.api_version;
     trace!(api = ?H::KEY, version, client = ?header.client_id, bytes = body.len(), "request");
+    let client_id = header.client_id.as_deref().unwrap_or_default();
     let request = match decode::<H>(version, &body) {
-        Ok(request) => request,
+        Ok(decoded) => {
+            if state.conformance.enabled() && !decoded.deviations.is_empty() {
+                let software = connection.software();
+                let seen = Seen {
+                    software: &software,
+                    client_id,
+                    api_key: H::KEY as i16,
+                    api_name: &format!("{:?}", H::KEY),
+                    api_version: version,
+                };
+                for deviation in &decoded.deviations {
+                    state.conformance.record(&seen, deviation);
+                }
+            }
+            decoded.request
+        }
         Err(DecodeError::Guard(reason) | DecodeError::Decoder(reason)) => {
             return Reply::Close(reason)
         }
     };
     let ctx = RequestContext {
         state,
+        connection,
         listener: &connection.listener,
         node_id: connection.node_id,
         api_version: version,
-        client_id: header.client_id.as_deref().unwrap_or_default(),
+        client_id,
         client_host: &connection.client_host,
     };
     match H::handle(&ctx, request).await {
@@ -300,22 +400,44 @@ pub(crate) enum DecodeError {
     Decoder(String),
 }
 
+/// A decoded request and what it did that Kafka tolerates.
+pub(crate) struct Decoded<R> {
+    pub request: R,
+    pub deviations: Vec<Deviation>,
+}
+
 /// Runs the wire guard over a body, then kafka-protocol's decoder: the
 /// guard first, so a lying count never reaches `Vec::with_capacity`.
-fn decode<H: Handler>(version: i16, body: &Bytes) -> Result<H::Request, DecodeError> {
-    match guard::check_request_body(H::KEY as i16, version, body) {
-        Ok(used) if used == body.len() => {}
-        Ok(used) => {
-            return Err(DecodeError::Guard(format!(
-                "{:?} v{version}: {} bytes of garbage after the request body",
-                H::KEY,
-                body.len() - used
-            )))
-        }
-        Err(e) => return Err(DecodeError::Guard(format!("{:?} v{version}: {e}", H::KEY))),
+/// Bytes after the body are ignored, as Kafka ignores them (librdkafka 2.1+
+/// sends three after its Metadata v12 requests); they, unknown tagged
+/// fields and non-canonical varints come back as deviations.
+fn decode<H: Handler>(version: i16, body: &Bytes) -> Result<Decoded<H::Request>, DecodeError> {
+    let mut notes = guard::Notes::default();
+    let used = guard::check_request_body_noting(H::KEY as i16, version, body, &mut notes)
+        .map_err(|e| DecodeError::Guard(format!("{:?} v{version}: {e}", H::KEY)))?;
+    let mut deviations: Vec<Deviation> = notes
+        .iter()
+        .map(|note| match *note {
+            guard::Note::UnknownTag { within, tag } => {
+                Deviation::UnknownTaggedField { within, tag }
+            }
+            guard::Note::NonCanonicalVarint { within, field } => {
+                Deviation::NonCanonicalVarint { within, field }
+            }
+        })
+        .collect();
+    if used < body.len() {
+        deviations.push(Deviation::TrailingBytes {
+            bytes: body.len() - used,
+        });
     }
-    H::Request::decode(&mut body.clone(), version)
-        .map_err(|e| DecodeError::Decoder(format!("{:?} v{version} does not decode: {e}", H::KEY)))
+    let request = H::Request::decode(&mut body.slice(..used), version).map_err(|e| {
+        DecodeError::Decoder(format!("{:?} v{version} does not decode: {e}", H::KEY))
+    })?;
+    Ok(Decoded {
+        request,
+        deviations,
+    })
 }
 
 /// Kafka's value for "authorized operations were not requested".

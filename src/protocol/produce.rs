@@ -14,6 +14,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::error_codes::{for_batch, for_storage};
 use super::{Handler, Outcome, RequestContext};
 use crate::cluster::Topic;
+use crate::conformance::Deviation;
 use crate::storage::{now_ms, validate_batch, ValidationRules};
 
 pub struct Api;
@@ -62,6 +63,17 @@ fn produce_partition(
         Ok(batch) => batch,
         Err(e) => return (error(index, for_batch(&e), Some(e.to_string())), None),
     };
+    // Bits 7-15 of the attributes are unused in magic 2; Kafka ignores them.
+    let attributes = batch.header.header().attributes;
+    if attributes & !0x7f != 0 {
+        ctx.deviation(
+            ApiKey::Produce,
+            Deviation::BatchAttributes {
+                topic: topic.name.to_string(),
+                attributes,
+            },
+        );
+    }
     if batch.header.header().is_transactional() {
         let message = "transactional produce is not supported by klamm".to_string();
         return (error(index, ResponseError::InvalidTxnState, Some(message)), None);

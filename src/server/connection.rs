@@ -41,11 +41,11 @@ pub async fn serve(
     let mut frames = FrameReader::new(state.config.socket_request_max_bytes);
     let mut shutdown = state.shutdown_signal();
     debug!(%peer, listener = &*listener, "connection opened");
-    let connection = Connection {
-        listener: Arc::clone(&listener),
-        node_id: identity.node_id,
-        client_host: format!("/{}", peer.ip()),
-    };
+    let connection = Connection::new(
+        Arc::clone(&listener),
+        identity.node_id,
+        format!("/{}", peer.ip()),
+    );
     let idle_limit = state.config.connections_max_idle;
     let reason = loop {
         // The idle clock restarts with each request, so a client that sends

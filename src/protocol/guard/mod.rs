@@ -108,11 +108,56 @@ pub enum GuardError {
     },
 }
 
+/// Something in a body that the walk accepted, as Kafka does, but that the protocol spec does not
+/// define: the conformance report's raw material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    /// A tag the struct's schema does not know; skipped by its size.
+    UnknownTag { within: &'static str, tag: u32 },
+    /// A varint whose last byte is a redundant zero.
+    NonCanonicalVarint {
+        within: &'static str,
+        field: &'static str,
+    },
+}
+
+/// The notes of one walk. A hostile body could hold millions of unknown tags, so only the first
+/// [`Notes::MAX`] are kept; the report wants one of each kind anyway.
+#[derive(Debug, Default)]
+pub struct Notes {
+    list: Vec<Note>,
+}
+
+impl Notes {
+    pub const MAX: usize = 8;
+
+    fn push(&mut self, note: Note) {
+        if self.list.len() < Self::MAX && !self.list.contains(&note) {
+            self.list.push(note);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Note> {
+        self.list.iter()
+    }
+}
+
 /// Walks `body` (the request body, after the request header) as request `api_key` at `version`.
 /// Returns the number of bytes the body occupies; the caller decides what to do with trailing bytes.
+#[cfg(test)]
 pub fn check_request_body(api_key: i16, version: i16, body: &[u8]) -> Result<usize, GuardError> {
+    check_request_body_noting(api_key, version, body, &mut Notes::default())
+}
+
+/// [`check_request_body`], also collecting what the body does that Kafka tolerates.
+pub fn check_request_body_noting(
+    api_key: i16,
+    version: i16,
+    body: &[u8],
+    notes: &mut Notes,
+) -> Result<usize, GuardError> {
     let schema = find(api_key, version).ok_or(GuardError::Unsupported { api_key, version })?;
-    walker::walk(schema, version, body)
+    walker::walk(schema, version, body, notes)
 }
 
 /// Whether the guard has a schema for this api key and version.

@@ -6,7 +6,7 @@
 //! in the input (plus one loop turn per element actually present) and allocates nothing.
 
 use super::schema::{Elem, MessageSchema, StructSchema, Ty};
-use super::{GuardError, Location};
+use super::{GuardError, Location, Note, Notes};
 
 /// Longest unsigned varint the decoder reads (it stops after 5 bytes).
 const VARINT_MAX_BYTES: usize = 5;
@@ -19,7 +19,12 @@ const ZERO_SIZE_MAX_COUNT: u64 = 64;
 /// Name used in [`Location::field`] while reading a struct's tag section.
 pub(super) const TAG_SECTION: &str = "tagged fields";
 
-pub(super) fn walk(schema: &MessageSchema, version: i16, body: &[u8]) -> Result<usize, GuardError> {
+pub(super) fn walk(
+    schema: &MessageSchema,
+    version: i16,
+    body: &[u8],
+    notes: &mut Notes,
+) -> Result<usize, GuardError> {
     let mut walker = Walker {
         body,
         pos: 0,
@@ -27,6 +32,7 @@ pub(super) fn walk(schema: &MessageSchema, version: i16, body: &[u8]) -> Result<
         flexible: schema.is_flexible(version),
         within: schema.body.name,
         field: "",
+        notes,
     };
     walker.walk_struct(schema.body)?;
     Ok(walker.pos)
@@ -63,16 +69,19 @@ enum Prefix {
     Int32,
 }
 
-struct Walker<'a> {
+struct Walker<'a, 'n> {
     body: &'a [u8],
     pos: usize,
     version: i16,
     flexible: bool,
     within: &'static str,
     field: &'static str,
+    /// What Kafka tolerates and the spec does not define, for the
+    /// conformance report.
+    notes: &'n mut Notes,
 }
 
-impl<'a> Walker<'a> {
+impl<'a> Walker<'a, '_> {
     fn at(&self, offset: usize) -> Location {
         Location {
             offset,
@@ -120,6 +129,14 @@ impl<'a> Walker<'a> {
             // i < 5, so the shift is at most 28 and cannot exceed the width.
             value |= u32::from(byte & 0x7f).wrapping_shl(7 * i as u32);
             if byte < 0x80 {
+                // A last byte of zero after the first adds nothing: the
+                // value had a shorter encoding.
+                if byte == 0 && i > 0 {
+                    self.notes.push(Note::NonCanonicalVarint {
+                        within: self.within,
+                        field: self.field,
+                    });
+                }
                 return Ok(value);
             }
         }
@@ -286,6 +303,10 @@ impl<'a> Walker<'a> {
                     self.field = TAG_SECTION;
                 }
                 None => {
+                    self.notes.push(Note::UnknownTag {
+                        within: self.within,
+                        tag,
+                    });
                     self.payload(size, tag_start)?;
                 }
             }
