@@ -220,7 +220,7 @@ final class Harness {
     /** Keeps a reason on its result line: run.py reads line by line. */
     static String oneLine(String s) {
         String flat = String.join(" ", String.valueOf(s).trim().split("\\s+"));
-        return flat.length() > 300 ? flat.substring(0, 300) + "..." : flat;
+        return flat.length() > 500 ? flat.substring(0, 500) + "..." : flat;
     }
 
     static void check(boolean ok, String format, Object... args) throws Fail {

@@ -84,6 +84,7 @@ public final class JavaClients {
             h.add("compression-" + codec, d -> c.compression(codec, d));
         }
         h.add("group-takeover", c::groupTakeover);
+        h.add("timestamp-bounds", c::timestampBounds);
         h.runAndExit();
     }
 
@@ -399,6 +400,34 @@ public final class JavaClients {
             ca.close(Duration.ofSeconds(5));
             if (cb != null) {
                 cb.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    /**
+     * Kafka 4 rejects a CreateTime timestamp more than message.timestamp.after.max.ms
+     * (one hour by default) ahead of the broker's clock, and accepts any in the past.
+     */
+    void timestampBounds(Deadline d) throws Exception {
+        String topic = prefix + "-timestamps";
+        try (Admin a = admin()) {
+            a.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(d.leftMs(), TimeUnit.MILLISECONDS);
+        }
+        long now = System.currentTimeMillis();
+        long past = now - TimeUnit.DAYS.toMillis(30);
+        try (KafkaProducer<String, String> p = producer("none")) {
+            RecordMetadata old = p.send(new ProducerRecord<>(topic, 0, past, "old", "v")).get(d.leftMs(),
+                    TimeUnit.MILLISECONDS);
+            Harness.check(old.timestamp() == past, "a record from 30 days ago got timestamp %d, sent %d",
+                    old.timestamp(), past);
+            try {
+                RecordMetadata ahead = p.send(new ProducerRecord<>(topic, 0, now + TimeUnit.HOURS.toMillis(2),
+                        "ahead", "v")).get(d.leftMs(), TimeUnit.MILLISECONDS);
+                throw new Fail("a record two hours ahead was accepted at offset " + ahead.offset()
+                        + "; Kafka 4 rejects it (message.timestamp.after.max.ms defaults to 3600000)");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Harness.check(e.getCause() instanceof org.apache.kafka.common.errors.InvalidTimestampException,
+                        "a record two hours ahead failed with %s, expected InvalidTimestampException", e.getCause());
             }
         }
     }

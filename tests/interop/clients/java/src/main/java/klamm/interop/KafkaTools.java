@@ -297,7 +297,8 @@ public final class KafkaTools {
         }
         have.keySet().stream().filter(k -> !want.containsKey(k)).forEach(extra::add);
         Harness.check(missing.isEmpty() && extra.isEmpty() && differ.isEmpty(),
-                "defaults differ from Kafka 4.4: %s; missing %s; not in Kafka 4.4 %s", differ, missing, extra);
+                "differ from Kafka 4.4: %s; not in Kafka 4.4: %s; missing %d: %s", String.join(", ", differ),
+                String.join(", ", extra), missing.size(), String.join(", ", missing));
     }
 
     /** `name=value sensitive=false synonyms={SOURCE:...` on a line of kafka-configs --describe. */
