@@ -6,7 +6,7 @@
 //!
 //! Where a request goes: [`server`] reads frames from a connection,
 //! `protocol::handle_frame` checks and decodes them and calls the module of
-//! that API (`protocol::produce`, `protocol::fetch`, ...), which works on the
+//! that API (`protocol::data::produce`, `protocol::data::fetch`, ...), which works on the
 //! [`cluster`] (topics, configs) and the [`storage`] (partition logs).
 
 mod broker;

@@ -6,7 +6,7 @@
 
 use kafka_protocol::error::ResponseError;
 
-use super::config_resource::ResourceError;
+use super::admin::config_resource::ResourceError;
 use crate::cluster::topic_config::ConfigError;
 use crate::cluster::ClusterError;
 use crate::group::GroupError;

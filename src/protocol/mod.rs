@@ -8,9 +8,12 @@
 //! one module that implements that API. The list of APIs below is the single
 //! source of both the routing and the versions ApiVersions advertises.
 
+mod admin;
 mod codec;
-mod config_resource;
+mod data;
+mod discovery;
 pub(crate) mod error_codes;
+mod groups;
 mod guard;
 mod response_errors;
 pub(crate) mod response_frame;
@@ -152,25 +155,23 @@ pub(crate) trait Handler {
 }
 
 macro_rules! apis {
-    ($($module:ident),* $(,)?) => {
-        $(pub(crate) mod $module;)*
-
+    ($($family:ident :: $module:ident),* $(,)?) => {
         /// Every API klamm implements: (key, min version, max version).
         pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
-            $((<$module::Api as Handler>::KEY, <$module::Api as Handler>::MIN_VERSION, <$module::Api as Handler>::MAX_VERSION),)*
+            $((<$family::$module::Api as Handler>::KEY, <$family::$module::Api as Handler>::MIN_VERSION, <$family::$module::Api as Handler>::MAX_VERSION),)*
         ];
 
         /// Whether a request with this api key may wait before answering.
         pub(crate) fn may_wait(api_key: i16) -> bool {
-            $(if api_key == <$module::Api as Handler>::KEY as i16 {
-                return <$module::Api as Handler>::MAY_WAIT;
+            $(if api_key == <$family::$module::Api as Handler>::KEY as i16 {
+                return <$family::$module::Api as Handler>::MAY_WAIT;
             })*
             false
         }
 
         async fn route(state: &BrokerState, connection: &Connection, header: &codec::RequestHeader, body: Bytes) -> Reply {
-            $(if header.api_key == <$module::Api as Handler>::KEY as i16 {
-                return run::<$module::Api>(state, connection, header, body).await;
+            $(if header.api_key == <$family::$module::Api as Handler>::KEY as i16 {
+                return run::<$family::$module::Api>(state, connection, header, body).await;
             })*
             Reply::Close(format!("api key {} is not implemented", header.api_key))
         }
@@ -178,42 +179,43 @@ macro_rules! apis {
         /// Guards and decodes a request without handling it: what the fuzz
         /// targets run for every API.
         pub(crate) fn check_and_decode(header: &codec::RequestHeader, body: &Bytes) -> Result<(), DecodeError> {
-            $(if header.api_key == <$module::Api as Handler>::KEY as i16 {
-                return decode::<$module::Api>(header.api_version, body).map(drop);
+            $(if header.api_key == <$family::$module::Api as Handler>::KEY as i16 {
+                return decode::<$family::$module::Api>(header.api_version, body).map(drop);
             })*
             Err(DecodeError::Guard(format!("api key {} is not implemented", header.api_key)))
         }
     };
 }
 
+// Where each request goes: `family::module`, one module per API.
 apis! {
-    produce,
-    fetch,
-    list_offsets,
-    metadata,
-    api_versions,
-    create_topics,
-    delete_topics,
-    offset_for_leader_epoch,
-    find_coordinator,
-    join_group,
-    sync_group,
-    heartbeat,
-    leave_group,
-    offset_commit,
-    offset_fetch,
-    list_groups,
-    describe_groups,
-    delete_groups,
-    offset_delete,
-    describe_cluster,
-    delete_records,
-    create_partitions,
-    describe_configs,
-    alter_configs,
-    incremental_alter_configs,
-    describe_log_dirs,
-    init_producer_id,
+    data::produce,
+    data::fetch,
+    data::list_offsets,
+    discovery::metadata,
+    discovery::api_versions,
+    admin::create_topics,
+    admin::delete_topics,
+    data::offset_for_leader_epoch,
+    discovery::find_coordinator,
+    groups::join_group,
+    groups::sync_group,
+    groups::heartbeat,
+    groups::leave_group,
+    groups::offset_commit,
+    groups::offset_fetch,
+    groups::list_groups,
+    groups::describe_groups,
+    groups::delete_groups,
+    groups::offset_delete,
+    discovery::describe_cluster,
+    data::delete_records,
+    admin::create_partitions,
+    admin::describe_configs,
+    admin::alter_configs,
+    admin::incremental_alter_configs,
+    admin::describe_log_dirs,
+    data::init_producer_id,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
@@ -253,7 +255,9 @@ pub(crate) fn checked_header(frame: &[u8]) -> Result<(codec::RequestHeader, usiz
     };
     if !(min..=max).contains(&api_version) {
         if key == ApiKey::ApiVersions {
-            return Err(api_versions::unsupported_version_reply(correlation_id));
+            return Err(discovery::api_versions::unsupported_version_reply(
+                correlation_id,
+            ));
         }
         return Err(Reply::Close(format!(
             "{key:?} v{api_version} is not supported (klamm serves v{min}-v{max})"

@@ -14,7 +14,7 @@ As a library (run.py, the conformance script):
 
 As a command, for harnesses in other languages (the differential test):
 
-    tests/lab/kafka.py serve [--port P] [--brokers N] [--set key=value]...
+    tests/lab/apache_kafka.py serve [--port P] [--brokers N] [--set key=value]...
 
 prints `kafka listening on 127.0.0.1:PORT[,...] pid PID` once every broker
 answers Metadata, then runs until SIGTERM or SIGINT, when it stops Kafka.

@@ -8,20 +8,29 @@ use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceRespon
 use kafka_protocol::messages::{AlterConfigsRequest, AlterConfigsResponse, ApiKey};
 use kafka_protocol::protocol::StrBytes;
 
-use super::config_resource::{refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError};
-use super::error_codes::for_resource;
-use super::{Handler, Outcome, RequestContext};
+use super::config_resource::{
+    refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
+};
 use crate::cluster::topic_config::TopicConfigs;
+use crate::protocol::error_codes::for_resource;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
-fn alter(ctx: &RequestContext<'_>, resource: &AlterConfigsResource, validate_only: bool) -> Result<(), ResourceError> {
+fn alter(
+    ctx: &RequestContext<'_>,
+    resource: &AlterConfigsResource,
+    validate_only: bool,
+) -> Result<(), ResourceError> {
     refuse_repeated_keys(resource.configs.iter().map(|c| &*c.name))?;
     let node_id = ctx.node_id;
     match resolve(resource.resource_type, &resource.resource_name, node_id)? {
         Resource::Topic(name) => {
-            let entries: Vec<(&str, Option<&str>)> =
-                resource.configs.iter().map(|c| (&*c.name, c.value.as_deref())).collect();
+            let entries: Vec<(&str, Option<&str>)> = resource
+                .configs
+                .iter()
+                .map(|c| (&*c.name, c.value.as_deref()))
+                .collect();
             ctx.state.cluster.alter_topic_configs(
                 name,
                 |_| TopicConfigs::from_entries(entries.iter().copied()),
@@ -42,13 +51,22 @@ impl Handler for Api {
     type Request = AlterConfigsRequest;
     type Response = AlterConfigsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: AlterConfigsRequest) -> Outcome<AlterConfigsResponse> {
-        let twice = repeated(request.resources.iter().map(|r| (r.resource_type, &r.resource_name)));
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: AlterConfigsRequest,
+    ) -> Outcome<AlterConfigsResponse> {
+        let twice = repeated(
+            request
+                .resources
+                .iter()
+                .map(|r| (r.resource_type, &r.resource_name)),
+        );
         let responses = request
             .resources
             .iter()
             .map(|resource| {
-                let outcome = if twice.contains(&(resource.resource_type, &resource.resource_name)) {
+                let outcome = if twice.contains(&(resource.resource_type, &resource.resource_name))
+                {
                     Err(ResourceError::DuplicateResource)
                 } else {
                     alter(ctx, resource, request.validate_only)

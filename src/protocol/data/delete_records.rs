@@ -4,22 +4,29 @@
 //! The move is durable and every reader respects it (see
 //! `PartitionLog::delete_records`).
 
-
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::delete_records_response::{DeleteRecordsPartitionResult, DeleteRecordsTopicResult};
+use kafka_protocol::messages::delete_records_response::{
+    DeleteRecordsPartitionResult, DeleteRecordsTopicResult,
+};
 use kafka_protocol::messages::{ApiKey, DeleteRecordsRequest, DeleteRecordsResponse};
 
-use super::error_codes::for_storage;
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::for_storage;
+use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::now_ms;
 
 pub struct Api;
 
 /// Moves the start of a partition this broker leads.
-fn delete(ctx: &RequestContext<'_>, topic: &str, partition: i32, offset: i64) -> Result<i64, ResponseError> {
+fn delete(
+    ctx: &RequestContext<'_>,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> Result<i64, ResponseError> {
     let topic = ctx.state.cluster.topic(topic);
     let log = ctx.led_partition(topic.as_deref(), partition)?;
-    log.delete_records(offset, now_ms()).map_err(|e| for_storage(&e))
+    log.delete_records(offset, now_ms())
+        .map_err(|e| for_storage(&e))
 }
 
 impl Handler for Api {
@@ -29,7 +36,10 @@ impl Handler for Api {
     type Request = DeleteRecordsRequest;
     type Response = DeleteRecordsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DeleteRecordsRequest) -> Outcome<DeleteRecordsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DeleteRecordsRequest,
+    ) -> Outcome<DeleteRecordsResponse> {
         let topics = request
             .topics
             .iter()
@@ -38,10 +48,13 @@ impl Handler for Api {
                     .partitions
                     .iter()
                     .map(|p| {
-                        let result = DeleteRecordsPartitionResult::default().with_partition_index(p.partition_index);
+                        let result = DeleteRecordsPartitionResult::default()
+                            .with_partition_index(p.partition_index);
                         match delete(ctx, &t.name.0, p.partition_index, p.offset) {
                             Ok(low_watermark) => result.with_low_watermark(low_watermark),
-                            Err(error) => result.with_low_watermark(-1).with_error_code(error.code()),
+                            Err(error) => {
+                                result.with_low_watermark(-1).with_error_code(error.code())
+                            }
                         }
                     })
                     .collect();

@@ -3,11 +3,13 @@
 //! earliest without tiered storage), or the first record at or after a
 //! timestamp, found through the time index.
 
-use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
 use kafka_protocol::messages::{ApiKey, ListOffsetsRequest, ListOffsetsResponse};
 
-use super::error_codes::{for_leader_epoch, for_storage};
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::{for_leader_epoch, for_storage};
+use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::{PartitionLog, StorageError, LEADER_EPOCH};
 
 pub struct Api;
@@ -40,7 +42,10 @@ impl Handler for Api {
     type Request = ListOffsetsRequest;
     type Response = ListOffsetsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: ListOffsetsRequest) -> Outcome<ListOffsetsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: ListOffsetsRequest,
+    ) -> Outcome<ListOffsetsResponse> {
         let cluster = &ctx.state.cluster;
         let version = ctx.api_version;
         let topics = request
@@ -52,12 +57,14 @@ impl Handler for Api {
                     .partitions
                     .iter()
                     .map(|p| {
-                        let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
+                        let response = ListOffsetsPartitionResponse::default()
+                            .with_partition_index(p.partition_index);
                         let log = match ctx.led_partition(topic.as_deref(), p.partition_index) {
                             Ok(log) => log,
                             Err(error) => return response.with_error_code(error.code()),
                         };
-                        if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH) {
+                        if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH)
+                        {
                             return response.with_error_code(error.code());
                         }
                         match lookup(&log, p.timestamp) {
@@ -66,7 +73,11 @@ impl Handler for Api {
                                 .with_offset(offset)
                                 // The field exists from v4; kafka-protocol refuses to
                                 // encode it set at older versions.
-                                .with_leader_epoch(if offset >= 0 && version >= 4 { LEADER_EPOCH } else { -1 }),
+                                .with_leader_epoch(if offset >= 0 && version >= 4 {
+                                    LEADER_EPOCH
+                                } else {
+                                    -1
+                                }),
                             Err(e) => response.with_error_code(for_storage(&e).code()),
                         }
                     })

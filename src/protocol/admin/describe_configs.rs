@@ -14,11 +14,11 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::config_resource::{resolve, Resource, ResourceError};
 use super::create_topics::source_code;
-use super::error_codes::for_resource;
-use super::{Handler, Outcome, RequestContext};
 use crate::cluster::topic_config::{ConfigSource, ValueType, TOPIC_CONFIGS};
 use crate::cluster::ClusterError;
 use crate::config::broker_configs::broker_configs;
+use crate::protocol::error_codes::for_resource;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -89,7 +89,10 @@ fn entry(view: &View<'_>, d: Described<'_>) -> DescribeConfigsResourceResult {
     }
     result
         .with_config_type(type_code(d.value_type))
-        .with_documentation(view.documentation.then(|| StrBytes::from_string(d.doc.to_string())))
+        .with_documentation(
+            view.documentation
+                .then(|| StrBytes::from_string(d.doc.to_string())),
+        )
 }
 
 fn describe_topic(
@@ -129,7 +132,10 @@ fn describe_topic(
         .collect())
 }
 
-fn describe_broker(ctx: &RequestContext<'_>, view: &View<'_>) -> Vec<DescribeConfigsResourceResult> {
+fn describe_broker(
+    ctx: &RequestContext<'_>,
+    view: &View<'_>,
+) -> Vec<DescribeConfigsResourceResult> {
     let cluster = &ctx.state.cluster;
     let node_id = ctx.node_id;
     let advertised = cluster
@@ -147,7 +153,11 @@ fn describe_broker(ctx: &RequestContext<'_>, view: &View<'_>) -> Vec<DescribeCon
         .into_iter()
         .filter(|c| view.wants(c.name))
         .map(|c| {
-            let source = if c.set { ConfigSource::StaticBroker } else { ConfigSource::Default };
+            let source = if c.set {
+                ConfigSource::StaticBroker
+            } else {
+                ConfigSource::Default
+            };
             let mut synonyms = Vec::with_capacity(2);
             if c.set {
                 synonyms.push((c.name, c.value.clone(), ConfigSource::StaticBroker));
@@ -169,7 +179,11 @@ fn describe_broker(ctx: &RequestContext<'_>, view: &View<'_>) -> Vec<DescribeCon
         .collect()
 }
 
-fn describe(ctx: &RequestContext<'_>, view: &View<'_>, resource: &DescribeConfigsResource) -> DescribeConfigsResult {
+fn describe(
+    ctx: &RequestContext<'_>,
+    view: &View<'_>,
+    resource: &DescribeConfigsResource,
+) -> DescribeConfigsResult {
     let result = DescribeConfigsResult::default()
         .with_resource_type(resource.resource_type)
         .with_resource_name(resource.resource_name.clone());
@@ -195,7 +209,10 @@ impl Handler for Api {
     type Request = DescribeConfigsRequest;
     type Response = DescribeConfigsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DescribeConfigsRequest) -> Outcome<DescribeConfigsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DescribeConfigsRequest,
+    ) -> Outcome<DescribeConfigsResponse> {
         let results = request
             .resources
             .iter()

@@ -6,15 +6,17 @@
 use std::collections::HashMap;
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::{
+    CreatableTopicConfigs, CreatableTopicResult,
+};
 use kafka_protocol::messages::{ApiKey, CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use super::error_codes::for_cluster;
-use super::{Handler, Outcome, RequestContext};
 use crate::cluster::topic_config::{BrokerDefaults, ConfigSource, TopicConfigs, TOPIC_CONFIGS};
 use crate::cluster::NewTopic;
+use crate::protocol::error_codes::for_cluster;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -27,7 +29,10 @@ pub(crate) fn source_code(source: ConfigSource) -> i8 {
     }
 }
 
-fn effective_configs(configs: &TopicConfigs, defaults: &BrokerDefaults) -> Vec<CreatableTopicConfigs> {
+fn effective_configs(
+    configs: &TopicConfigs,
+    defaults: &BrokerDefaults,
+) -> Vec<CreatableTopicConfigs> {
     TOPIC_CONFIGS
         .iter()
         .map(|def| {
@@ -47,7 +52,10 @@ impl Handler for Api {
     type Request = CreateTopicsRequest;
     type Response = CreateTopicsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: CreateTopicsRequest) -> Outcome<CreateTopicsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: CreateTopicsRequest,
+    ) -> Outcome<CreateTopicsResponse> {
         let cluster = &ctx.state.cluster;
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for topic in &request.topics {
@@ -78,7 +86,12 @@ impl Handler for Api {
                 assignments: topic
                     .assignments
                     .iter()
-                    .map(|a| (a.partition_index, a.broker_ids.iter().map(|b| b.0).collect()))
+                    .map(|a| {
+                        (
+                            a.partition_index,
+                            a.broker_ids.iter().map(|b| b.0).collect(),
+                        )
+                    })
                     .collect(),
                 configs: topic
                     .configs
@@ -88,7 +101,12 @@ impl Handler for Api {
             };
             let outcome = cluster.plan_topic(&new_topic).and_then(|plan| {
                 if request.validate_only {
-                    Ok((plan.partitions, plan.replication_factor, plan.configs, Uuid::nil()))
+                    Ok((
+                        plan.partitions,
+                        plan.replication_factor,
+                        plan.configs,
+                        Uuid::nil(),
+                    ))
                 } else {
                     let created = cluster.create_topic(plan)?;
                     Ok((
@@ -104,7 +122,10 @@ impl Handler for Api {
                     .with_topic_id(id)
                     .with_num_partitions(partitions)
                     .with_replication_factor(replication_factor)
-                    .with_configs((ctx.api_version >= 5).then(|| effective_configs(&configs, cluster.defaults()))),
+                    .with_configs(
+                        (ctx.api_version >= 5)
+                            .then(|| effective_configs(&configs, cluster.defaults())),
+                    ),
                 Err(e) => result
                     .with_error_code(for_cluster(&e).code())
                     .with_error_message(Some(StrBytes::from_string(e.to_string()))),

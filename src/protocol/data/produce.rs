@@ -11,10 +11,10 @@ use kafka_protocol::messages::produce_response::{PartitionProduceResponse, Topic
 use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::{for_batch, for_storage};
-use super::{Handler, Outcome, RequestContext};
 use crate::cluster::Topic;
 use crate::conformance::Deviation;
+use crate::protocol::error_codes::{for_batch, for_storage};
+use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::{now_ms, validate_batch, ValidationRules};
 
 pub struct Api;
@@ -41,7 +41,10 @@ fn produce_partition(
         Err(e) => return (error(index, e, None), None),
     };
     let Some(topic) = topic else {
-        return (error(index, ResponseError::UnknownTopicOrPartition, None), None);
+        return (
+            error(index, ResponseError::UnknownTopicOrPartition, None),
+            None,
+        );
     };
     let settings = topic.settings();
     if acks == -1 && settings.min_insync_replicas > i64::from(topic.replication_factor) {
@@ -49,7 +52,10 @@ fn produce_partition(
             "min.insync.replicas is {} but the partition has {} in-sync replica(s)",
             settings.min_insync_replicas, topic.replication_factor
         );
-        return (error(index, ResponseError::NotEnoughReplicas, Some(message)), None);
+        return (
+            error(index, ResponseError::NotEnoughReplicas, Some(message)),
+            None,
+        );
     }
     let now = now_ms();
     let rules = ValidationRules {
@@ -76,13 +82,19 @@ fn produce_partition(
     }
     if batch.header.header().is_transactional() {
         let message = "transactional produce is not supported by klamm".to_string();
-        return (error(index, ResponseError::InvalidTxnState, Some(message)), None);
+        return (
+            error(index, ResponseError::InvalidTxnState, Some(message)),
+            None,
+        );
     }
     let (batch_bytes, batch_records) = (batch.size(), batch.record_count);
     match log.append(batch, now) {
         Ok(appended) => {
             if appended.duplicate_timestamp.is_none() {
-                topic.traffic.produced(batch_bytes, i32::try_from(batch_records).unwrap_or(i32::MAX));
+                topic.traffic.produced(
+                    batch_bytes,
+                    i32::try_from(batch_records).unwrap_or(i32::MAX),
+                );
             }
             // A retried batch is answered as Kafka does: no error, the
             // original's offset, and its max timestamp as the append time.
@@ -122,7 +134,8 @@ impl Handler for Api {
                     partitions.push(error(data.index, ResponseError::InvalidRequiredAcks, None));
                     continue;
                 }
-                let (response, durable) = produce_partition(ctx, topic.as_deref(), data.index, data.records, acks);
+                let (response, durable) =
+                    produce_partition(ctx, topic.as_deref(), data.index, data.records, acks);
                 if let Some(durable) = durable {
                     waits.push((topics.len(), partitions.len(), durable));
                 }
@@ -141,8 +154,13 @@ impl Handler for Api {
                 Err(_) => Some("the fsync thread stopped".to_string()),
             };
             if let Some(message) = failure {
-                let partition: &mut PartitionProduceResponse = &mut topics[t].partition_responses[p];
-                *partition = error(partition.index, ResponseError::KafkaStorageError, Some(message));
+                let partition: &mut PartitionProduceResponse =
+                    &mut topics[t].partition_responses[p];
+                *partition = error(
+                    partition.index,
+                    ResponseError::KafkaStorageError,
+                    Some(message),
+                );
             }
         }
         if acks == 0 {

@@ -13,9 +13,9 @@ use kafka_protocol::messages::{ApiKey, BrokerId, MetadataRequest, MetadataRespon
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use super::error_codes::for_cluster;
-use super::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 use crate::cluster::{Cluster, Topic};
+use crate::protocol::error_codes::for_cluster;
+use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 use crate::storage::LEADER_EPOCH;
 
 pub struct Api;
@@ -42,7 +42,11 @@ fn name(s: &str) -> TopicName {
 }
 
 /// A topic the way Metadata describes it.
-pub(crate) fn describe_topic(cluster: &Cluster, topic: &Topic, operations: i32) -> MetadataResponseTopic {
+pub(crate) fn describe_topic(
+    cluster: &Cluster,
+    topic: &Topic,
+    operations: i32,
+) -> MetadataResponseTopic {
     let partitions = (0..topic.partition_count())
         .map(|p| {
             let replicas: Vec<BrokerId> = cluster
@@ -79,7 +83,10 @@ impl Handler for Api {
     type Request = MetadataRequest;
     type Response = MetadataResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: MetadataRequest) -> Outcome<MetadataResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: MetadataRequest,
+    ) -> Outcome<MetadataResponse> {
         let state = ctx.state;
         let cluster = &state.cluster;
         let version = ctx.api_version;
@@ -110,12 +117,15 @@ impl Handler for Api {
                 .map(|t| describe_topic(cluster, t, topic_ops))
                 .collect()
         } else {
-            let auto_create =
-                state.config.auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
+            let auto_create = state.config.auto_create_topics
+                && (version < 4 || request.allow_auto_topic_creation);
             let mut seen = std::collections::HashSet::new();
             let mut topics = Vec::new();
             for wanted in request.topics.iter().flatten() {
-                let key = (wanted.name.as_ref().map(|n| n.0.to_string()), wanted.topic_id);
+                let key = (
+                    wanted.name.as_ref().map(|n| n.0.to_string()),
+                    wanted.topic_id,
+                );
                 if !seen.insert(key) {
                     continue;
                 }
@@ -131,15 +141,18 @@ impl Handler for Api {
         };
 
         // Cluster operations moved to DescribeCluster after v10.
-        let cluster_ops = if request.include_cluster_authorized_operations && (8..=10).contains(&version) {
-            CLUSTER_OPERATIONS
-        } else {
-            OPERATIONS_NOT_REQUESTED
-        };
+        let cluster_ops =
+            if request.include_cluster_authorized_operations && (8..=10).contains(&version) {
+                CLUSTER_OPERATIONS
+            } else {
+                OPERATIONS_NOT_REQUESTED
+            };
         Outcome::Respond(
             MetadataResponse::default()
                 .with_brokers(brokers)
-                .with_cluster_id(Some(StrBytes::from_string(cluster.cluster_id().to_string())))
+                .with_cluster_id(Some(StrBytes::from_string(
+                    cluster.cluster_id().to_string(),
+                )))
                 .with_controller_id(BrokerId(cluster.controller_id()))
                 .with_topics(topics)
                 .with_cluster_authorized_operations(cluster_ops),
@@ -147,13 +160,22 @@ impl Handler for Api {
     }
 }
 
-fn lookup_by_name(cluster: &Cluster, topic: &TopicName, auto_create: bool, ops: i32) -> MetadataResponseTopic {
+fn lookup_by_name(
+    cluster: &Cluster,
+    topic: &TopicName,
+    auto_create: bool,
+    ops: i32,
+) -> MetadataResponseTopic {
     let topic_name: &str = &topic.0;
     if let Some(t) = cluster.topic(topic_name) {
         return describe_topic(cluster, &t, ops);
     }
     if !auto_create {
-        return topic_error(Some(topic_name), Uuid::nil(), ResponseError::UnknownTopicOrPartition);
+        return topic_error(
+            Some(topic_name),
+            Uuid::nil(),
+            ResponseError::UnknownTopicOrPartition,
+        );
     }
     match cluster.auto_create(topic_name) {
         Ok(t) => describe_topic(cluster, &t, ops),

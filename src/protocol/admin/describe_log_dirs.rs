@@ -13,11 +13,13 @@ use kafka_protocol::messages::describe_log_dirs_request::DescribableLogDirTopic;
 use kafka_protocol::messages::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
-use kafka_protocol::messages::{ApiKey, DescribeLogDirsRequest, DescribeLogDirsResponse, TopicName};
+use kafka_protocol::messages::{
+    ApiKey, DescribeLogDirsRequest, DescribeLogDirsResponse, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Handler, Outcome, RequestContext};
 use crate::cluster::{Cluster, Topic};
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -44,13 +46,22 @@ fn filesystem_bytes(dir: &Path) -> Option<(i64, i64)> {
 
 /// The partitions of `topic` that broker `node_id` holds a replica of (in a
 /// simulated cluster each broker reports its own replicas, as Kafka's do).
-fn partitions(cluster: &Cluster, node_id: i32, topic: &Topic, wanted: Option<&[i32]>) -> Vec<DescribeLogDirsPartition> {
+fn partitions(
+    cluster: &Cluster,
+    node_id: i32,
+    topic: &Topic,
+    wanted: Option<&[i32]>,
+) -> Vec<DescribeLogDirsPartition> {
     topic
         .partitions()
         .iter()
         .enumerate()
         .filter(|(index, _)| wanted.is_none_or(|w| w.contains(&(*index as i32))))
-        .filter(|(index, _)| cluster.replicas(*index as i32, topic.replication_factor).contains(&node_id))
+        .filter(|(index, _)| {
+            cluster
+                .replicas(*index as i32, topic.replication_factor)
+                .contains(&node_id)
+        })
         .filter_map(|(index, log)| {
             // A partition deleted meanwhile is simply not there any more.
             let size = log.size_bytes().ok()?;
@@ -67,12 +78,20 @@ fn partitions(cluster: &Cluster, node_id: i32, topic: &Topic, wanted: Option<&[i
 
 /// The topics asked for (all when the filter is null); unknown topics and
 /// partitions are left out, as Kafka does.
-fn topics(cluster: &Cluster, node_id: i32, filter: Option<&[DescribableLogDirTopic]>) -> Vec<DescribeLogDirsTopic> {
+fn topics(
+    cluster: &Cluster,
+    node_id: i32,
+    filter: Option<&[DescribableLogDirTopic]>,
+) -> Vec<DescribeLogDirsTopic> {
     let chosen: Vec<_> = match filter {
         None => cluster.topics().into_iter().map(|t| (t, None)).collect(),
         Some(filter) => filter
             .iter()
-            .filter_map(|f| cluster.topic(&f.topic.0).map(|t| (t, Some(f.partitions.as_slice()))))
+            .filter_map(|f| {
+                cluster
+                    .topic(&f.topic.0)
+                    .map(|t| (t, Some(f.partitions.as_slice())))
+            })
             .collect(),
     };
     chosen
@@ -95,10 +114,17 @@ impl Handler for Api {
     type Request = DescribeLogDirsRequest;
     type Response = DescribeLogDirsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DescribeLogDirsRequest) -> Outcome<DescribeLogDirsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DescribeLogDirsRequest,
+    ) -> Outcome<DescribeLogDirsResponse> {
         let cluster = &ctx.state.cluster;
-        let dir = cluster.data_dir().map(|d| std::path::absolute(&d).unwrap_or(d));
-        let name = dir.as_ref().map_or_else(|| IN_MEMORY.to_string(), |d| d.display().to_string());
+        let dir = cluster
+            .data_dir()
+            .map(|d| std::path::absolute(&d).unwrap_or(d));
+        let name = dir
+            .as_ref()
+            .map_or_else(|| IN_MEMORY.to_string(), |d| d.display().to_string());
         let mut result = DescribeLogDirsResult::default()
             .with_log_dir(StrBytes::from_string(name))
             .with_topics(topics(cluster, ctx.node_id, request.topics.as_deref()));

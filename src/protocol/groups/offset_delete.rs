@@ -2,11 +2,13 @@
 //! for topics its members still subscribe to.
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::offset_delete_response::{OffsetDeleteResponsePartition, OffsetDeleteResponseTopic};
+use kafka_protocol::messages::offset_delete_response::{
+    OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
+};
 use kafka_protocol::messages::{ApiKey, OffsetDeleteRequest, OffsetDeleteResponse};
 
-use super::error_codes::{for_group, group_code};
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::{for_group, group_code};
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -17,7 +19,10 @@ impl Handler for Api {
     type Request = OffsetDeleteRequest;
     type Response = OffsetDeleteResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: OffsetDeleteRequest) -> Outcome<OffsetDeleteResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: OffsetDeleteRequest,
+    ) -> Outcome<OffsetDeleteResponse> {
         let cluster = &ctx.state.cluster;
         let mut known = Vec::new();
         for topic in &request.topics {
@@ -32,13 +37,19 @@ impl Handler for Api {
             }
         }
         let deleted = match ctx.groups() {
-            Ok(groups) => groups.delete_offsets(&request.group_id.0, known.clone()).await,
+            Ok(groups) => {
+                groups
+                    .delete_offsets(&request.group_id.0, known.clone())
+                    .await
+            }
             Err(e) => Err(e),
         };
         let mut results = match deleted {
             Ok(results) => known.into_iter().zip(results).collect::<Vec<_>>(),
             Err(error) => {
-                return Outcome::Respond(OffsetDeleteResponse::default().with_error_code(for_group(&error).code()))
+                return Outcome::Respond(
+                    OffsetDeleteResponse::default().with_error_code(for_group(&error).code()),
+                )
             }
         }
         .into_iter();
@@ -52,7 +63,9 @@ impl Handler for Api {
                     .iter()
                     .map(|p| {
                         let code = match &next {
-                            Some(((t, partition), result)) if *t == *topic.name.0 && *partition == p.partition_index => {
+                            Some(((t, partition), result))
+                                if *t == *topic.name.0 && *partition == p.partition_index =>
+                            {
                                 let code = group_code(result.as_ref().err());
                                 next = results.next();
                                 code

@@ -5,13 +5,17 @@
 
 use kafka_protocol::messages::incremental_alter_configs_request::AlterConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
-use kafka_protocol::messages::{ApiKey, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse};
+use kafka_protocol::messages::{
+    ApiKey, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+};
 use kafka_protocol::protocol::StrBytes;
 
-use super::config_resource::{refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError};
-use super::error_codes::for_resource;
-use super::{Handler, Outcome, RequestContext};
+use super::config_resource::{
+    refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
+};
 use crate::cluster::topic_config::Change;
+use crate::protocol::error_codes::for_resource;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -26,7 +30,11 @@ fn change(operation: i8, value: Option<&str>) -> Result<Change<'_>, ResourceErro
     }
 }
 
-fn alter(ctx: &RequestContext<'_>, resource: &AlterConfigsResource, validate_only: bool) -> Result<(), ResourceError> {
+fn alter(
+    ctx: &RequestContext<'_>,
+    resource: &AlterConfigsResource,
+    validate_only: bool,
+) -> Result<(), ResourceError> {
     refuse_repeated_keys(resource.configs.iter().map(|c| &*c.name))?;
     let node_id = ctx.node_id;
     match resolve(resource.resource_type, &resource.resource_name, node_id)? {
@@ -61,12 +69,18 @@ impl Handler for Api {
         ctx: &RequestContext<'_>,
         request: IncrementalAlterConfigsRequest,
     ) -> Outcome<IncrementalAlterConfigsResponse> {
-        let twice = repeated(request.resources.iter().map(|r| (r.resource_type, &r.resource_name)));
+        let twice = repeated(
+            request
+                .resources
+                .iter()
+                .map(|r| (r.resource_type, &r.resource_name)),
+        );
         let responses = request
             .resources
             .iter()
             .map(|resource| {
-                let outcome = if twice.contains(&(resource.resource_type, &resource.resource_name)) {
+                let outcome = if twice.contains(&(resource.resource_type, &resource.resource_name))
+                {
                     Err(ResourceError::DuplicateResource)
                 } else {
                     alter(ctx, resource, request.validate_only)

@@ -4,24 +4,27 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::messages::offset_fetch_response::{
-    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
-    OffsetFetchResponseTopics,
-};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions,
+    OffsetFetchResponseTopic, OffsetFetchResponseTopics,
+};
 use kafka_protocol::messages::{ApiKey, OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::for_group;
-use super::{Handler, Outcome, RequestContext};
 use crate::group::store::Committed;
+use crate::protocol::error_codes::for_group;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
 /// (partition, committed) rows per topic, in request order or sorted.
 type Rows = Vec<(String, Vec<(i32, Option<Committed>)>)>;
 
-fn rows(committed: BTreeMap<(String, i32), Committed>, wanted: Option<Vec<(String, Vec<i32>)>>) -> Rows {
+fn rows(
+    committed: BTreeMap<(String, i32), Committed>,
+    wanted: Option<Vec<(String, Vec<i32>)>>,
+) -> Rows {
     match wanted {
         Some(topics) => topics
             .into_iter()
@@ -49,7 +52,11 @@ fn rows(committed: BTreeMap<(String, i32), Committed>, wanted: Option<Vec<(Strin
 /// (offset, leader epoch, metadata) as the response carries them.
 fn values(committed: Option<Committed>) -> (i64, i32, StrBytes) {
     match committed {
-        Some(c) => (c.offset, c.leader_epoch, StrBytes::from_string(c.metadata.unwrap_or_default())),
+        Some(c) => (
+            c.offset,
+            c.leader_epoch,
+            StrBytes::from_string(c.metadata.unwrap_or_default()),
+        ),
         None => (-1, -1, StrBytes::default()),
     }
 }
@@ -95,7 +102,11 @@ macro_rules! wanted {
 /// The answer of a broker that does not coordinate groups: the error where
 /// each version carries it (per partition in v1, per request in v2-7, per
 /// group from v8).
-fn not_coordinator(version: i16, request: OffsetFetchRequest, error: ResponseError) -> OffsetFetchResponse {
+fn not_coordinator(
+    version: i16,
+    request: OffsetFetchRequest,
+    error: ResponseError,
+) -> OffsetFetchResponse {
     if version >= 8 {
         let groups = request
             .groups
@@ -141,14 +152,23 @@ impl Handler for Api {
     type Request = OffsetFetchRequest;
     type Response = OffsetFetchResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: OffsetFetchRequest) -> Outcome<OffsetFetchResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: OffsetFetchRequest,
+    ) -> Outcome<OffsetFetchResponse> {
         let groups = match ctx.groups() {
             Ok(groups) => groups,
-            Err(e) => return Outcome::Respond(not_coordinator(ctx.api_version, request, for_group(&e))),
+            Err(e) => {
+                return Outcome::Respond(not_coordinator(ctx.api_version, request, for_group(&e)))
+            }
         };
         if ctx.api_version < 8 {
-            let rows = rows(groups.committed(&request.group_id.0), wanted!(request.topics));
-            let topics = response_topics!(rows, OffsetFetchResponseTopic, OffsetFetchResponsePartition);
+            let rows = rows(
+                groups.committed(&request.group_id.0),
+                wanted!(request.topics),
+            );
+            let topics =
+                response_topics!(rows, OffsetFetchResponseTopic, OffsetFetchResponsePartition);
             return Outcome::Respond(OffsetFetchResponse::default().with_topics(topics));
         }
         let results = request
@@ -156,7 +176,11 @@ impl Handler for Api {
             .into_iter()
             .map(|group| {
                 let rows = rows(groups.committed(&group.group_id.0), wanted!(group.topics));
-                let topics = response_topics!(rows, OffsetFetchResponseTopics, OffsetFetchResponsePartitions);
+                let topics = response_topics!(
+                    rows,
+                    OffsetFetchResponseTopics,
+                    OffsetFetchResponsePartitions
+                );
                 OffsetFetchResponseGroup::default()
                     .with_group_id(group.group_id)
                     .with_topics(topics)

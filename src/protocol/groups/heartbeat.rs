@@ -3,8 +3,8 @@
 
 use kafka_protocol::messages::{ApiKey, HeartbeatRequest, HeartbeatResponse};
 
-use super::error_codes::group_code;
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::group_code;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -15,7 +15,10 @@ impl Handler for Api {
     type Request = HeartbeatRequest;
     type Response = HeartbeatResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: HeartbeatRequest) -> Outcome<HeartbeatResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: HeartbeatRequest,
+    ) -> Outcome<HeartbeatResponse> {
         let result = match ctx.groups() {
             Ok(groups) => {
                 groups
@@ -29,6 +32,8 @@ impl Handler for Api {
             }
             Err(e) => Err(e),
         };
-        Outcome::Respond(HeartbeatResponse::default().with_error_code(group_code(result.err().as_ref())))
+        Outcome::Respond(
+            HeartbeatResponse::default().with_error_code(group_code(result.err().as_ref())),
+        )
     }
 }

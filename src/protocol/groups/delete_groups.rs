@@ -4,8 +4,8 @@
 use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{ApiKey, DeleteGroupsRequest, DeleteGroupsResponse};
 
-use super::error_codes::group_code;
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::group_code;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -16,7 +16,10 @@ impl Handler for Api {
     type Request = DeleteGroupsRequest;
     type Response = DeleteGroupsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DeleteGroupsRequest) -> Outcome<DeleteGroupsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DeleteGroupsRequest,
+    ) -> Outcome<DeleteGroupsResponse> {
         let mut results = Vec::with_capacity(request.groups_names.len());
         for group_id in request.groups_names {
             let result = match ctx.groups() {

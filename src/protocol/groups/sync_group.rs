@@ -4,9 +4,9 @@
 use kafka_protocol::messages::{ApiKey, SyncGroupRequest, SyncGroupResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::group_code;
-use super::{Handler, Outcome, RequestContext};
 use crate::group::types::{SyncRequest, SyncResponse};
+use crate::protocol::error_codes::group_code;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -18,7 +18,10 @@ impl Handler for Api {
     type Request = SyncGroupRequest;
     type Response = SyncGroupResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: SyncGroupRequest) -> Outcome<SyncGroupResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: SyncGroupRequest,
+    ) -> Outcome<SyncGroupResponse> {
         let sync = SyncRequest {
             group_id: request.group_id.0.to_string(),
             generation: request.generation_id,

@@ -13,8 +13,8 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{ApiKey, InitProducerIdRequest, InitProducerIdResponse, ProducerId};
 use tracing::warn;
 
-use super::error_codes::for_producer;
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::for_producer;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -32,7 +32,10 @@ impl Handler for Api {
     type Request = InitProducerIdRequest;
     type Response = InitProducerIdResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: InitProducerIdRequest) -> Outcome<InitProducerIdResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: InitProducerIdRequest,
+    ) -> Outcome<InitProducerIdResponse> {
         if let Some(transactional_id) = &request.transactional_id {
             warn!(
                 client = ctx.client_id,
@@ -41,7 +44,11 @@ impl Handler for Api {
             );
             return Outcome::Respond(failure(ResponseError::InvalidRequest));
         }
-        let response = match ctx.state.producers.init(request.producer_id.0, request.producer_epoch) {
+        let response = match ctx
+            .state
+            .producers
+            .init(request.producer_id.0, request.producer_epoch)
+        {
             Ok(granted) => InitProducerIdResponse::default()
                 .with_producer_id(ProducerId(granted.producer_id))
                 .with_producer_epoch(granted.epoch),

@@ -12,8 +12,8 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
 
-use super::codec::encode_response;
-use super::{Handler, Outcome, Reply, RequestContext, SUPPORTED};
+use crate::protocol::codec::encode_response;
+use crate::protocol::{Handler, Outcome, Reply, RequestContext, SUPPORTED};
 
 pub struct Api;
 
@@ -43,7 +43,7 @@ fn valid_software_field(value: &str) -> bool {
 }
 
 /// The answer to an ApiVersions request at a version klamm does not know.
-pub(super) fn unsupported_version_reply(correlation_id: i32) -> Reply {
+pub(crate) fn unsupported_version_reply(correlation_id: i32) -> Reply {
     let response = ApiVersionsResponse::default()
         .with_error_code(ResponseError::UnsupportedVersion.code())
         .with_api_keys(api_list());
@@ -60,7 +60,10 @@ impl Handler for Api {
     type Request = ApiVersionsRequest;
     type Response = ApiVersionsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: ApiVersionsRequest) -> Outcome<ApiVersionsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: ApiVersionsRequest,
+    ) -> Outcome<ApiVersionsResponse> {
         let mut response = ApiVersionsResponse::default().with_api_keys(api_list());
         if ctx.api_version >= 3 {
             let (name, version) = (
@@ -101,12 +104,15 @@ mod tests {
         for (key, min, max) in SUPPORTED {
             for version in *min..=*max {
                 assert!(
-                    super::super::guard::has_schema(*key as i16, version),
+                    crate::protocol::guard::has_schema(*key as i16, version),
                     "{key:?} v{version} is advertised but the guard cannot check it"
                 );
             }
             let range = key.valid_versions();
-            assert!(range.min <= *min && *max <= range.max, "{key:?} v{min}-v{max} is beyond kafka-protocol");
+            assert!(
+                range.min <= *min && *max <= range.max,
+                "{key:?} v{min}-v{max} is beyond kafka-protocol"
+            );
         }
     }
 }

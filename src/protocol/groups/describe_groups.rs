@@ -6,8 +6,8 @@ use kafka_protocol::messages::describe_groups_response::{DescribedGroup, Describ
 use kafka_protocol::messages::{ApiKey, DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::for_group;
-use super::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
+use crate::protocol::error_codes::for_group;
+use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 
 pub struct Api;
 
@@ -21,7 +21,10 @@ impl Handler for Api {
     type Request = DescribeGroupsRequest;
     type Response = DescribeGroupsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DescribeGroupsRequest) -> Outcome<DescribeGroupsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DescribeGroupsRequest,
+    ) -> Outcome<DescribeGroupsResponse> {
         let operations = if request.include_authorized_operations && ctx.api_version >= 3 {
             GROUP_OPERATIONS
         } else {

@@ -6,11 +6,13 @@
 //! "undefined" (-1, -1), as Kafka's leader does for an epoch it has not seen.
 //! Versions 0 and 1 are not served: the codec cannot parse them.
 
-use kafka_protocol::messages::offset_for_leader_epoch_response::{EpochEndOffset, OffsetForLeaderTopicResult};
+use kafka_protocol::messages::offset_for_leader_epoch_response::{
+    EpochEndOffset, OffsetForLeaderTopicResult,
+};
 use kafka_protocol::messages::{ApiKey, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 
-use super::error_codes::{for_leader_epoch, for_storage};
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::{for_leader_epoch, for_storage};
+use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::LEADER_EPOCH;
 
 pub struct Api;
@@ -43,7 +45,8 @@ impl Handler for Api {
                             Ok(log) => log,
                             Err(error) => return result.with_error_code(error.code()),
                         };
-                        if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH) {
+                        if let Some(error) = for_leader_epoch(p.current_leader_epoch, LEADER_EPOCH)
+                        {
                             return result.with_error_code(error.code());
                         }
                         if p.leader_epoch != LEADER_EPOCH {

@@ -10,17 +10,32 @@ use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{ApiKey, BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
 const GROUP_KEY: i8 = 0;
 
 /// The coordinator for one key: (error, message, node id, host, port).
-fn locate(ctx: &RequestContext<'_>, key: &str, key_type: i8) -> (i16, Option<String>, i32, String, i32) {
-    let fail = |error: ResponseError, message: &str| (error.code(), Some(message.to_string()), -1, String::new(), -1);
+fn locate(
+    ctx: &RequestContext<'_>,
+    key: &str,
+    key_type: i8,
+) -> (i16, Option<String>, i32, String, i32) {
+    let fail = |error: ResponseError, message: &str| {
+        (
+            error.code(),
+            Some(message.to_string()),
+            -1,
+            String::new(),
+            -1,
+        )
+    };
     if key_type != GROUP_KEY {
-        return fail(ResponseError::InvalidRequest, "klamm coordinates consumer groups only");
+        return fail(
+            ResponseError::InvalidRequest,
+            "klamm coordinates consumer groups only",
+        );
     }
     if key.is_empty() {
         return fail(ResponseError::InvalidRequest, "the group id is empty");
@@ -31,7 +46,10 @@ fn locate(ctx: &RequestContext<'_>, key: &str, key_type: i8) -> (i16, Option<Str
         .find(|(id, _)| *id == cluster.coordinator_id());
     match node {
         Some((id, endpoint)) => (0, None, id, endpoint.host.clone(), i32::from(endpoint.port)),
-        None => fail(ResponseError::CoordinatorNotAvailable, "no coordinator on this listener"),
+        None => fail(
+            ResponseError::CoordinatorNotAvailable,
+            "no coordinator on this listener",
+        ),
     }
 }
 
@@ -42,7 +60,10 @@ impl Handler for Api {
     type Request = FindCoordinatorRequest;
     type Response = FindCoordinatorResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: FindCoordinatorRequest) -> Outcome<FindCoordinatorResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: FindCoordinatorRequest,
+    ) -> Outcome<FindCoordinatorResponse> {
         if ctx.api_version < 4 {
             let (error, message, node, host, port) = locate(ctx, &request.key, request.key_type);
             return Outcome::Respond(

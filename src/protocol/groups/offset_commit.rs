@@ -4,12 +4,14 @@
 //! the group has no members, by any client (generation -1).
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+use kafka_protocol::messages::offset_commit_response::{
+    OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
 use kafka_protocol::messages::{ApiKey, OffsetCommitRequest, OffsetCommitResponse};
 
-use super::error_codes::for_group;
-use super::{Handler, Outcome, RequestContext};
 use crate::group::types::{CommitAuthor, OffsetCommit};
+use crate::protocol::error_codes::for_group;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -20,7 +22,10 @@ impl Handler for Api {
     type Request = OffsetCommitRequest;
     type Response = OffsetCommitResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: OffsetCommitRequest) -> Outcome<OffsetCommitResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: OffsetCommitRequest,
+    ) -> Outcome<OffsetCommitResponse> {
         let cluster = &ctx.state.cluster;
         let max_metadata = ctx.state.groups.offset_metadata_max_bytes();
         // Per partition: Some(error) already decided, None = to be committed.
@@ -32,11 +37,16 @@ impl Handler for Api {
                 .partitions
                 .iter()
                 .map(|p| {
-                    let exists = known.as_ref().is_some_and(|t| (0..t.partition_count()).contains(&p.partition_index));
+                    let exists = known
+                        .as_ref()
+                        .is_some_and(|t| (0..t.partition_count()).contains(&p.partition_index));
                     if !exists {
                         return Some(ResponseError::UnknownTopicOrPartition);
                     }
-                    if p.committed_metadata.as_ref().is_some_and(|m| m.len() > max_metadata) {
+                    if p.committed_metadata
+                        .as_ref()
+                        .is_some_and(|m| m.len() > max_metadata)
+                    {
                         return Some(ResponseError::OffsetMetadataTooLarge);
                     }
                     offsets.push(OffsetCommit {

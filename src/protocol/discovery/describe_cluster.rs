@@ -11,7 +11,7 @@ use kafka_protocol::messages::{ApiKey, BrokerId, DescribeClusterRequest, Describ
 use kafka_protocol::protocol::StrBytes;
 
 use super::metadata::CLUSTER_OPERATIONS;
-use super::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
+use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 
 pub struct Api;
 
@@ -24,7 +24,10 @@ impl Handler for Api {
     type Request = DescribeClusterRequest;
     type Response = DescribeClusterResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DescribeClusterRequest) -> Outcome<DescribeClusterResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DescribeClusterRequest,
+    ) -> Outcome<DescribeClusterResponse> {
         let cluster = &ctx.state.cluster;
         let response = DescribeClusterResponse::default()
             .with_cluster_id(StrBytes::from_string(cluster.cluster_id().to_string()))

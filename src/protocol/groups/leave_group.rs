@@ -5,9 +5,9 @@
 use kafka_protocol::messages::leave_group_response::MemberResponse;
 use kafka_protocol::messages::{ApiKey, LeaveGroupRequest, LeaveGroupResponse};
 
-use super::error_codes::{for_group, group_code};
-use super::{Handler, Outcome, RequestContext};
 use crate::group::types::LeavingMember;
+use crate::protocol::error_codes::{for_group, group_code};
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -18,7 +18,10 @@ impl Handler for Api {
     type Request = LeaveGroupRequest;
     type Response = LeaveGroupResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: LeaveGroupRequest) -> Outcome<LeaveGroupResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: LeaveGroupRequest,
+    ) -> Outcome<LeaveGroupResponse> {
         let batched = ctx.api_version >= 3;
         let leaving: Vec<LeavingMember> = if batched {
             request
@@ -42,12 +45,16 @@ impl Handler for Api {
         let results = match left {
             Ok(results) => results,
             Err(error) => {
-                return Outcome::Respond(LeaveGroupResponse::default().with_error_code(for_group(&error).code()))
+                return Outcome::Respond(
+                    LeaveGroupResponse::default().with_error_code(for_group(&error).code()),
+                )
             }
         };
         if !batched {
             let error = results.first().and_then(|r| r.as_ref().err());
-            return Outcome::Respond(LeaveGroupResponse::default().with_error_code(group_code(error)));
+            return Outcome::Respond(
+                LeaveGroupResponse::default().with_error_code(group_code(error)),
+            );
         }
         let members = leaving
             .into_iter()

@@ -24,8 +24,8 @@ use kafka_protocol::messages::{ApiKey, FetchRequest, FetchResponse};
 use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
-use super::error_codes::{for_leader_epoch, for_storage};
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::{for_leader_epoch, for_storage};
+use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::{PartitionLog, LEADER_EPOCH};
 
 pub struct Api;
@@ -53,7 +53,11 @@ fn failed(partition: i32, error: ResponseError) -> PartitionData {
         .with_high_watermark(-1)
 }
 
-fn read_partition(target: &Target, budget: &mut usize, min_one: &mut bool) -> (PartitionData, bool) {
+fn read_partition(
+    target: &Target,
+    budget: &mut usize,
+    min_one: &mut bool,
+) -> (PartitionData, bool) {
     let log = match &target.log {
         Ok(log) => log,
         Err(error) => return (failed(target.partition, *error), true),
@@ -80,7 +84,10 @@ fn read_partition(target: &Target, budget: &mut usize, min_one: &mut bool) -> (P
     }
 }
 
-fn read_all(topics: &[(kafka_protocol::messages::TopicName, Vec<Target>)], max_bytes: usize) -> Pass {
+fn read_all(
+    topics: &[(kafka_protocol::messages::TopicName, Vec<Target>)],
+    max_bytes: usize,
+) -> Pass {
     let mut budget = max_bytes;
     let mut min_one = true;
     let mut pass = Pass {
@@ -106,7 +113,10 @@ fn read_all(topics: &[(kafka_protocol::messages::TopicName, Vec<Target>)], max_b
 }
 
 /// Counts what the response carries on each topic, for `/metrics`.
-fn count_fetched(topics: &[Option<Arc<crate::cluster::Topic>>], responses: &[FetchableTopicResponse]) {
+fn count_fetched(
+    topics: &[Option<Arc<crate::cluster::Topic>>],
+    responses: &[FetchableTopicResponse],
+) {
     for (topic, response) in topics.iter().zip(responses) {
         let Some(topic) = topic else { continue };
         for partition in &response.partitions {
@@ -171,7 +181,11 @@ impl Handler for Api {
                 (t.topic.clone(), targets)
             })
             .collect();
-        let max_bytes: usize = if request.max_bytes > 0 { request.max_bytes as usize } else { usize::MAX };
+        let max_bytes: usize = if request.max_bytes > 0 {
+            request.max_bytes as usize
+        } else {
+            usize::MAX
+        };
         let min_bytes = request.min_bytes.max(0) as usize;
         let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
         let mut shutdown = ctx.state.shutdown_signal();
@@ -181,8 +195,10 @@ impl Handler for Api {
             .collect();
         loop {
             // Listen before looking, so data appended in between still wakes us.
-            let mut waits: Vec<Pin<Box<Notified<'_>>>> =
-                logs.iter().map(|log| Box::pin(log.new_data().notified())).collect();
+            let mut waits: Vec<Pin<Box<Notified<'_>>>> = logs
+                .iter()
+                .map(|log| Box::pin(log.new_data().notified()))
+                .collect();
             for wait in &mut waits {
                 wait.as_mut().enable();
             }
@@ -217,8 +233,14 @@ mod tests {
         request.session_epoch = -1;
         assert_eq!(session_error(&request), None);
         request.session_epoch = 5;
-        assert_eq!(session_error(&request), Some(ResponseError::InvalidFetchSessionEpoch));
+        assert_eq!(
+            session_error(&request),
+            Some(ResponseError::InvalidFetchSessionEpoch)
+        );
         request.session_id = 77;
-        assert_eq!(session_error(&request), Some(ResponseError::FetchSessionIdNotFound));
+        assert_eq!(
+            session_error(&request),
+            Some(ResponseError::FetchSessionIdNotFound)
+        );
     }
 }

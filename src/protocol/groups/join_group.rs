@@ -12,9 +12,9 @@ use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
 use kafka_protocol::messages::{ApiKey, JoinGroupRequest, JoinGroupResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::group_code;
-use super::{Handler, Outcome, RequestContext};
 use crate::group::types::{ClientInfo, JoinRequest, JoinResponse};
+use crate::protocol::error_codes::group_code;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -30,7 +30,10 @@ impl Handler for Api {
     type Request = JoinGroupRequest;
     type Response = JoinGroupResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: JoinGroupRequest) -> Outcome<JoinGroupResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: JoinGroupRequest,
+    ) -> Outcome<JoinGroupResponse> {
         let version = ctx.api_version;
         let session_timeout = millis(request.session_timeout_ms);
         // v0 has no rebalance timeout: the session timeout serves for both.

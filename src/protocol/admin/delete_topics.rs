@@ -7,14 +7,16 @@ use kafka_protocol::messages::{ApiKey, DeleteTopicsRequest, DeleteTopicsResponse
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use super::error_codes::for_cluster;
-use super::{Handler, Outcome, RequestContext};
 use crate::cluster::Cluster;
+use crate::protocol::error_codes::for_cluster;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
 fn delete(cluster: &Cluster, name: Option<&TopicName>, id: Uuid) -> DeletableTopicResult {
-    let result = DeletableTopicResult::default().with_name(name.cloned()).with_topic_id(id);
+    let result = DeletableTopicResult::default()
+        .with_name(name.cloned())
+        .with_topic_id(id);
     let fail = |error: ResponseError, message: String| {
         result
             .clone()
@@ -31,9 +33,19 @@ fn delete(cluster: &Cluster, name: Option<&TopicName>, id: Uuid) -> DeletableTop
         (Some(name), true) => name.0.to_string(),
         (None, false) => match cluster.topic_by_id(&id) {
             Some(topic) => topic.name.clone(),
-            None => return fail(ResponseError::UnknownTopicId, format!("Topic id {id} does not exist")),
+            None => {
+                return fail(
+                    ResponseError::UnknownTopicId,
+                    format!("Topic id {id} does not exist"),
+                )
+            }
         },
-        (None, true) => return fail(ResponseError::InvalidRequest, "Neither topic name nor id given".into()),
+        (None, true) => {
+            return fail(
+                ResponseError::InvalidRequest,
+                "Neither topic name nor id given".into(),
+            )
+        }
     };
     match cluster.delete_topic(&topic_name) {
         Ok(topic) => DeletableTopicResult::default()
@@ -50,7 +62,10 @@ impl Handler for Api {
     type Request = DeleteTopicsRequest;
     type Response = DeleteTopicsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: DeleteTopicsRequest) -> Outcome<DeleteTopicsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: DeleteTopicsRequest,
+    ) -> Outcome<DeleteTopicsResponse> {
         let cluster = &ctx.state.cluster;
         let responses = if ctx.api_version >= 6 {
             request

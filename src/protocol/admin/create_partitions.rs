@@ -10,8 +10,8 @@ use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicR
 use kafka_protocol::messages::{ApiKey, CreatePartitionsRequest, CreatePartitionsResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::error_codes::for_cluster;
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::error_codes::for_cluster;
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -22,7 +22,10 @@ impl Handler for Api {
     type Request = CreatePartitionsRequest;
     type Response = CreatePartitionsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: CreatePartitionsRequest) -> Outcome<CreatePartitionsResponse> {
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: CreatePartitionsRequest,
+    ) -> Outcome<CreatePartitionsResponse> {
         let cluster = &ctx.state.cluster;
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for topic in &request.topics {
@@ -39,17 +42,24 @@ impl Handler for Api {
                     results.push(
                         result
                             .with_error_code(ResponseError::InvalidRequest.code())
-                            .with_error_message(Some(StrBytes::from_static_str("Duplicate topic in request."))),
+                            .with_error_message(Some(StrBytes::from_static_str(
+                                "Duplicate topic in request.",
+                            ))),
                     );
                 }
                 continue;
             }
-            let assignments: Option<Vec<Vec<i32>>> = topic
-                .assignments
-                .as_ref()
-                .map(|a| a.iter().map(|a| a.broker_ids.iter().map(|b| b.0).collect()).collect());
-            let outcome =
-                cluster.create_partitions(name, topic.count, assignments.as_deref(), request.validate_only);
+            let assignments: Option<Vec<Vec<i32>>> = topic.assignments.as_ref().map(|a| {
+                a.iter()
+                    .map(|a| a.broker_ids.iter().map(|b| b.0).collect())
+                    .collect()
+            });
+            let outcome = cluster.create_partitions(
+                name,
+                topic.count,
+                assignments.as_deref(),
+                request.validate_only,
+            );
             results.push(match outcome {
                 Ok(()) => result.with_error_message(None),
                 Err(e) => result

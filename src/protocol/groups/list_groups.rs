@@ -5,7 +5,7 @@ use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{ApiKey, GroupId, ListGroupsRequest, ListGroupsResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Handler, Outcome, RequestContext};
+use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
@@ -16,8 +16,15 @@ impl Handler for Api {
     type Request = ListGroupsRequest;
     type Response = ListGroupsResponse;
 
-    async fn handle(ctx: &RequestContext<'_>, request: ListGroupsRequest) -> Outcome<ListGroupsResponse> {
-        let states: Vec<String> = request.states_filter.iter().map(|s| s.to_string()).collect();
+    async fn handle(
+        ctx: &RequestContext<'_>,
+        request: ListGroupsRequest,
+    ) -> Outcome<ListGroupsResponse> {
+        let states: Vec<String> = request
+            .states_filter
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         // Each broker lists the groups it coordinates; admin clients ask
         // every broker and merge.
         let listed = ctx.groups().map(|g| g.list(&states)).unwrap_or_default();
