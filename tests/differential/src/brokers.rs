@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -22,6 +23,22 @@ pub struct Broker {
 impl Drop for Broker {
     fn drop(&mut self) {
         stop(&mut self.child, Duration::from_secs(30));
+    }
+}
+
+/// Makes the child get SIGTERM if this process dies without stopping it
+/// (killed by a CI timeout): no broker outlives the test.
+fn tied_to_us(command: &mut Command) -> &mut Command {
+    // SAFETY: prctl(2) is async-signal-safe, as code between fork and exec
+    // must be; it only changes the child's own death signal.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
     }
 }
 
@@ -46,7 +63,7 @@ fn stop(child: &mut Child, grace: Duration) {
 /// Starts `klamm --listeners 127.0.0.1:0 --in-memory` and waits for its
 /// `listening on ADDR` line; its log goes on to `log`.
 pub fn start_klamm(binary: &Path, log: PathBuf) -> Result<Broker, String> {
-    let mut child = Command::new(binary)
+    let mut child = tied_to_us(&mut Command::new(binary))
         .args(["--listeners", "127.0.0.1:0", "--in-memory"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -98,7 +115,7 @@ pub fn start_kafka(
     for config in configs {
         command.args(["--set", config]);
     }
-    let mut child = command
+    let mut child = tied_to_us(&mut command)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! tests/lab/install-kafka.sh && cargo build --bin klamm
-//! cargo run -p klamm-differential -- [--klamm target/debug/klamm] [--report FILE] [--known FILE]
+//! cargo run -p klamm-differential -- [--klamm target/debug/klamm] [--report FILE] [--known FILE] [--show CASE-GLOB]
 //! ```
 //!
 //! Exit status: 0 when every difference is in known.toml and every entry

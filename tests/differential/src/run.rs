@@ -16,6 +16,9 @@ use crate::wire::{self, Connection, Reply};
 /// A settling step is retried at most this often, and for at most this long.
 const SETTLE_TRIES: usize = 150;
 const SETTLE_TIME: Duration = Duration::from_secs(30);
+/// The whole corpus gets this long on one broker; cases after it are not
+/// sent (and show as such), so a broker that stalls cannot stall the run.
+const BUDGET: Duration = Duration::from_secs(150);
 
 pub struct Outcome {
     /// The normalised answer, or a placeholder saying what happened
@@ -30,11 +33,20 @@ pub struct Outcome {
 
 pub fn run(addr: SocketAddr, cases: &[Case]) -> Vec<Outcome> {
     let mut ctx = Ctx::default();
+    let deadline = Instant::now() + BUDGET;
     cases
         .iter()
         .enumerate()
         .map(|(i, case)| {
             let start = Instant::now();
+            if start >= deadline {
+                return Outcome {
+                    answer: Tree::Atom("<not sent: the run's time budget is spent>".into()),
+                    not_sent: Some(format!("the corpus ran out of its {} s", BUDGET.as_secs())),
+                    settled: case.until.as_ref().map(|_| false),
+                    elapsed: Duration::ZERO,
+                };
+            }
             let correlation_id = i as i32 + 1;
             let mut outcome = match &case.until {
                 None => once(addr, case, correlation_id, &mut ctx),
@@ -141,5 +153,46 @@ fn decode(case: &Case, frame: bytes::Bytes, correlation_id: i32) -> Tree {
         )),
         Ok(tree) => tree,
         Err(e) => Tree::Atom(format!("<undecodable: {e}>")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::case;
+    use kafka_protocol::messages::MetadataRequest;
+
+    fn sent(c: &Case) -> Vec<u8> {
+        request(c, 7, &Ctx::default()).expect("builds")
+    }
+
+    #[test]
+    fn mutations_change_only_what_they_say() {
+        let plain = sent(&case("x", 12, |_| MetadataRequest::default()));
+        let trailing = sent(&case("x", 12, |_| MetadataRequest::default()).trailing(&[1, 2, 3]));
+        assert_eq!(trailing.len(), plain.len() + 3);
+        assert_eq!(&trailing[4..plain.len()], &plain[4..]);
+        assert_eq!(&trailing[plain.len()..], &[1, 2, 3]);
+        let tagged = sent(&case("x", 12, |_| MetadataRequest::default()).body_tag());
+        assert_eq!(tagged.len(), plain.len() + 4);
+        assert_eq!(&tagged[tagged.len() - 5..], &[1, 99, 2, 0xca, 0xfe]);
+        let header = sent(&case("x", 12, |_| MetadataRequest::default()).header_tag());
+        assert_eq!(header.len(), plain.len() + 4);
+        let future = sent(&case("x", 12, |_| MetadataRequest::default()).header_says(99, 0));
+        assert_eq!(&future[6..8], &99i16.to_be_bytes());
+        // A header tag needs a flexible header.
+        let old = case("x", 1, |_| MetadataRequest::default()).header_tag();
+        assert!(request(&old, 1, &Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn a_request_the_codec_cannot_write_is_not_sent() {
+        let c = case("x", 3, |_| {
+            MetadataRequest::default().with_allow_auto_topic_creation(false)
+        });
+        let mut ctx = Ctx::default();
+        let outcome = once("127.0.0.1:9".parse().expect("address"), &c, 1, &mut ctx);
+        assert!(outcome.not_sent.is_some());
+        assert_eq!(outcome.answer, Tree::Atom("<not sent>".into()));
     }
 }
