@@ -88,8 +88,21 @@ pub fn all_groups() -> Vec<String> {
     groups
 }
 
-/// Timestamps of produced records: fixed, so answers carrying them match.
-pub const T0: i64 = 1_700_000_000_000;
+/// The timestamp of the first produced record: one hour before the run
+/// started, whole seconds, the same for both brokers, so answers carrying
+/// timestamps match. Recent on purpose: Kafka's retention pass (30 s after
+/// it starts) deletes records older than retention.ms (7 days), which would
+/// move log start offsets halfway through a run.
+pub fn t0() -> i64 {
+    static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(1_700_000_000);
+        (now - 3600) * 1000
+    })
+}
 
 /// A topic to create: (name, partitions, configs).
 pub type TopicSpec = (&'static str, i32, &'static [(&'static str, &'static str)]);
@@ -165,7 +178,7 @@ pub fn batch(count: i64, first_timestamp: i64, producer: Producer) -> Bytes {
 
 /// A batch whose CRC does not match its contents.
 pub fn corrupt_batch() -> Bytes {
-    let mut data = batch(1, T0, None).to_vec();
+    let mut data = batch(1, t0(), None).to_vec();
     // The CRC is bytes 17..21 of the batch.
     data[17] ^= 0xff;
     Bytes::from(data)

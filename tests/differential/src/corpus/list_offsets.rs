@@ -76,12 +76,12 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         ));
         cases.push(l(
             "by-timestamp",
-            vec![(TOPIC_A, 0, T0 + 1), (TOPIC_B, 0, T0 + 31)],
+            vec![(TOPIC_A, 0, t0() + 1), (TOPIC_B, 0, t0() + 31)],
         ));
         cases.push(l("timestamp-before-all", vec![(TOPIC_A, 0, 1)]));
         cases.push(l(
             "timestamp-after-all",
-            vec![(TOPIC_A, 0, T0 + 1_000_000_000)],
+            vec![(TOPIC_A, 0, t0() + 1_000_000_000)],
         ));
         cases.push(l(
             "empty-partition",

@@ -56,7 +56,7 @@ pub fn cases(v: &Versions) -> Vec<Case> {
     let mut cases = Vec::new();
     for version in v.compared(ApiKey::Produce) {
         // Timestamps differ per version, so each append is recognisable.
-        let t = T0 + 1000 * i64::from(version);
+        let t = t0() + 1000 * i64::from(version);
         let produce =
             move |name: &str, acks: i16, parts: Vec<(&'static str, i32, Option<Bytes>)>| {
                 case(name.to_string(), version, move |ctx| {

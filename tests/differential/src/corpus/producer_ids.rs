@@ -113,7 +113,7 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         return cases;
     };
     let pid = format!("pid.v{iv}");
-    let t = T0 + 500_000;
+    let t = t0() + 500_000;
     let idempotent =
         move |label: &str, epoch: i16, sequence: i32, count: i64, fixed_pid: Option<i64>| {
             let pid = pid.clone();

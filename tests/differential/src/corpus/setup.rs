@@ -50,11 +50,11 @@ pub fn cases(v: &Versions) -> Vec<Case> {
     ));
     if let Some(version) = v.newest(ApiKey::Produce) {
         let records = [
-            (TOPIC_A, 0, batch(3, T0, None)),
-            (TOPIC_A, 1, batch(1, T0 + 10, None)),
-            (TOPIC_B, 0, batch(2, T0 + 20, None)),
-            (TOPIC_B, 0, batch(2, T0 + 30, None)),
-            (TOPIC_APPEND_TIME, 0, batch(2, T0, None)),
+            (TOPIC_A, 0, batch(3, t0(), None)),
+            (TOPIC_A, 1, batch(1, t0() + 10, None)),
+            (TOPIC_B, 0, batch(2, t0() + 20, None)),
+            (TOPIC_B, 0, batch(2, t0() + 30, None)),
+            (TOPIC_APPEND_TIME, 0, batch(2, t0(), None)),
         ];
         for (i, (topic, partition, data)) in records.into_iter().enumerate() {
             cases.push(case(format!("fixture-records-{i}"), version, move |ctx| {

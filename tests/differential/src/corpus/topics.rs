@@ -152,7 +152,7 @@ pub fn cases(v: &Versions) -> Vec<Case> {
     if let Some(pv) = v.newest(ApiKey::Produce) {
         for t in dr.clone() {
             cases.push(case("setup-records", pv, move |ctx| {
-                produce::request(ctx, pv, -1, &[(t.as_str(), 0, Some(batch(4, T0, None)))])
+                produce::request(ctx, pv, -1, &[(t.as_str(), 0, Some(batch(4, t0(), None)))])
             }));
         }
     }
