@@ -6,9 +6,10 @@
 //! which is the only way such a client learns of it. With fsync-before-ack
 //! the response waits until every appended batch is on disk.
 
+use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
-use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::cluster::Topic;
@@ -124,18 +125,29 @@ impl Handler for Api {
     async fn handle(ctx: &RequestContext<'_>, request: ProduceRequest) -> Outcome<ProduceResponse> {
         let acks = request.acks;
         let valid_acks = matches!(acks, -1..=1);
-        let mut topics = Vec::with_capacity(request.topic_data.len());
-        let mut waits = Vec::new();
+        // Kafka collects the request into a map keyed by topic and
+        // partition, so a partition named twice is appended once, with the
+        // last batch given for it, and answered once.
+        let mut requested: IndexMap<TopicName, IndexMap<i32, Option<bytes::Bytes>>> =
+            IndexMap::new();
         for topic_data in request.topic_data {
-            let topic = ctx.state.cluster.topic(&topic_data.name.0);
-            let mut partitions = Vec::with_capacity(topic_data.partition_data.len());
+            let partitions = requested.entry(topic_data.name).or_default();
             for data in topic_data.partition_data {
+                partitions.insert(data.index, data.records);
+            }
+        }
+        let mut topics = Vec::with_capacity(requested.len());
+        let mut waits = Vec::new();
+        for (name, requested_partitions) in requested {
+            let topic = ctx.state.cluster.topic(&name.0);
+            let mut partitions = Vec::with_capacity(requested_partitions.len());
+            for (index, records) in requested_partitions {
                 if !valid_acks {
-                    partitions.push(error(data.index, ResponseError::InvalidRequiredAcks, None));
+                    partitions.push(error(index, ResponseError::InvalidRequiredAcks, None));
                     continue;
                 }
                 let (response, durable) =
-                    produce_partition(ctx, topic.as_deref(), data.index, data.records, acks);
+                    produce_partition(ctx, topic.as_deref(), index, records, acks);
                 if let Some(durable) = durable {
                     waits.push((topics.len(), partitions.len(), durable));
                 }
@@ -143,7 +155,7 @@ impl Handler for Api {
             }
             topics.push(
                 TopicProduceResponse::default()
-                    .with_name(topic_data.name)
+                    .with_name(name)
                     .with_partition_responses(partitions),
             );
         }
