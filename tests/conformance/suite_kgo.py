@@ -1,17 +1,19 @@
 """franz-go's kgo tests (v1.22.3, from the Go module cache) against one broker.
 
 install.sh compiles the package's tests once into target/conformance/kgo.test;
-here that binary runs with the variables kgo's helpers_test.go reads
-(KGO_SEEDS, KGO_TEST_RF=1, KGO_TEST_RECORDS) and `-test.v=test2json`, piped
-through `go tool test2json` for one event per line.
+here `go tool test2json` runs that binary (one JSON event per line) with the
+variables kgo's helpers_test.go reads: KGO_SEEDS, KGO_TEST_RF=1,
+KGO_TEST_RECORDS.
 
 Go has only a whole-binary timeout, and some tests hang rather than fail on
-a broker without a feature (a transactional ETL waits for ever on a broker
+a broker without a feature (the transactional ETL waits for ever on a broker
 without transactions). So a watchdog reads the events as they come: a
 top-level test that runs longer than the per-test limit has the binary
-killed, is recorded as `timeout`, and the binary is started again with every
-test that already has a result skipped. A test goroutine's panic ends the
-binary the same way; the tests running then are recorded as failed.
+killed and is recorded as `timeout`, and the binary is started again with
+every test that has a result left out. When the blame is not clear (two
+tests over the limit, or one whose subtests wait for a parallel slot that a
+hung test holds) those tests are run again one by one. A test goroutine's
+panic ends the binary too; the tests running then are recorded as failed.
 """
 
 import json
@@ -46,12 +48,15 @@ def package_dir():
 class Round:
     """One run of the test binary, watched test by test."""
 
-    def __init__(self, env, run_re, per_test, deadline, log, events):
+    def __init__(self, env, run_re, per_test, deadline, log, events, alone=False):
         self.events = events
         self.results = {}   # top-level test -> (status, seconds, reason)
+        self.subtests = {}  # "Test/sub" -> status
         self.started = {}   # top-level test -> when it (re)started running
         self.output = {}    # top-level test -> its last output lines
+        self.waiting = {}   # top-level test -> its subtests paused for a parallel slot
         self.overdue = set()
+        self.suspects = set()
         self.killed_for = None
         self.lock = threading.Lock()
         argv = [GO, "tool", "test2json", "-t", BINARY, "-test.v=test2json", "-test.count=1",
@@ -72,16 +77,25 @@ class Round:
                 break
         self.proc.wait()
         now = time.monotonic()
+        # A test over its limit is to blame only when it is clear: run alone,
+        # or the one test over the limit with no subtest waiting for a
+        # parallel slot (a hung test holding the slots starves the others).
+        # Otherwise the tests over the limit are suspects, run alone later.
+        if self.killed_for == "timeout" and not alone:
+            if len(self.overdue) > 1 or any(self.waiting.get(t) for t in self.overdue):
+                self.suspects, self.overdue = self.overdue, set()
         for test, since in list(self.started.items()):
             # Running when the binary ended: the test over its limit timed
             # out; the others were cut short by the kill (and run again), or
             # by a panic, which fails every test then running.
+            if test in self.suspects:
+                continue
             if test in self.overdue:
                 self.results[test] = ("timeout", round(now - since, 2), f"no result after {per_test} s")
             elif self.killed_for is None:
                 self.results[test] = ("fail", round(now - since, 2),
                                       "the test binary exited while it ran: " + tail(self.output.get(test)))
-        self.running_at_end = [t for t in self.started if t not in self.results]
+        self.running_at_end = [t for t in self.started if t not in self.results and t not in self.suspects]
 
     def _kill(self):
         try:
@@ -107,6 +121,13 @@ class Round:
                     lines.append(event.get("Output", ""))
                     del lines[:-40]
                 if name != top:
+                    waiting = self.waiting.setdefault(top, set())
+                    if action == "pause":
+                        waiting.add(name)
+                    elif action in ("cont", "pass", "fail", "skip"):
+                        waiting.discard(name)
+                    if action in ("pass", "fail", "skip"):
+                        self.subtests[name] = action
                     continue
                 if action in ("run", "cont"):
                     self.started[top] = time.monotonic()
@@ -133,27 +154,38 @@ def tail(lines):
 
 
 def run(bootstrap, tests, records, per_test, budget, log_path, extra_env=None):
-    """Runs `tests` (top-level names) and returns {name: (status, seconds, reason)}."""
+    """Runs `tests` (top-level names) and returns {name: (status, seconds, reason)}
+    and {subtest: status}."""
     env = dict(os.environ, KGO_SEEDS=bootstrap, KGO_TEST_RF="1", KGO_TEST_RECORDS=str(records),
                KGO_LOG_LEVEL=os.environ.get("KGO_LOG_LEVEL", "none"), GOFLAGS="")
     env.update(extra_env or {})
     deadline = time.monotonic() + budget
     wanted = list(tests)
-    results = {}
+    results, subtests, suspects = {}, {}, []
+
+    def record(rnd):
+        results.update(rnd.results)
+        subtests.update(rnd.subtests)
+        if rnd.killed_for == "budget":
+            for test in rnd.running_at_end:
+                results[test] = ("timeout", 0, "the suite's time budget ran out while it ran")
+
     with open(log_path, "ab") as log, open(log_path[:-len(".out")] + ".jsonl", "ab", buffering=0) as events:
         for _ in range(MAX_ROUNDS):
-            left = [t for t in wanted if t not in results]
+            left = [t for t in wanted if t not in results and t not in suspects]
             if not left or time.monotonic() >= deadline:
                 break
-            run_re = "^(" + "|".join(left) + ")$"
-            rnd = Round(env, run_re, per_test, deadline, log, events)
-            results.update(rnd.results)
+            rnd = Round(env, "^(" + "|".join(left) + ")$", per_test, deadline, log, events)
+            record(rnd)
+            suspects += sorted(rnd.suspects)
             if rnd.killed_for == "budget":
-                for test in rnd.running_at_end:
-                    results[test] = ("timeout", 0, "the suite's time budget ran out while it ran")
                 break
-            if not rnd.results and not rnd.running_at_end:
+            if not rnd.results and not rnd.running_at_end and not rnd.suspects:
                 break  # the binary ran nothing: do not spin
+        for test in suspects:
+            if test in results or time.monotonic() >= deadline:
+                continue
+            record(Round(env, f"^{test}$", per_test, deadline, log, events, alone=True))
     for test in wanted:
         results.setdefault(test, ("notrun", 0, "not reached within the suite's time budget"))
-    return results
+    return results, subtests
