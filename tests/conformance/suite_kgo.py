@@ -51,7 +51,7 @@ class Round:
     def __init__(self, env, run_re, per_test, deadline, log, events, alone=False):
         self.events = events
         self.results = {}   # top-level test -> (status, seconds, reason)
-        self.subtests = {}  # "Test/sub" -> status
+        self.subtests = {}  # "Test/sub" -> (status, Go's Elapsed: from its start or parallel release)
         self.started = {}   # top-level test -> when it (re)started running
         self.output = {}    # top-level test -> its last output lines
         self.waiting = {}   # top-level test -> its subtests paused for a parallel slot
@@ -127,7 +127,7 @@ class Round:
                     elif action in ("cont", "pass", "fail", "skip"):
                         waiting.discard(name)
                     if action in ("pass", "fail", "skip"):
-                        self.subtests[name] = action
+                        self.subtests[name] = (action, event.get("Elapsed", 0))
                     continue
                 if action in ("run", "cont"):
                     self.started[top] = time.monotonic()
@@ -135,7 +135,8 @@ class Round:
                     self.started.pop(top, None)
                 elif action in ("pass", "fail", "skip"):
                     # Wall time since it last started running: Go's Elapsed
-                    # for a test with parallel subtests leaves them out.
+                    # for a test with parallel subtests leaves them out. The
+                    # wall time includes subtests waiting for a parallel slot.
                     since = self.started.pop(top, None)
                     seconds = round(time.monotonic() - since, 2) if since else event.get("Elapsed", 0)
                     reason = "" if action == "pass" else tail(self.output.get(top))
@@ -155,7 +156,7 @@ def tail(lines):
 
 def run(bootstrap, tests, records, per_test, budget, log_path, extra_env=None):
     """Runs `tests` (top-level names) and returns {name: (status, seconds, reason)}
-    and {subtest: status}."""
+    and {subtest: (status, seconds)}."""
     env = dict(os.environ, KGO_SEEDS=bootstrap, KGO_TEST_RF="1", KGO_TEST_RECORDS=str(records),
                KGO_LOG_LEVEL=os.environ.get("KGO_LOG_LEVEL", "none"), GOFLAGS="")
     env.update(extra_env or {})
