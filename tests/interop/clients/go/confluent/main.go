@@ -1,6 +1,9 @@
 // Command confluent is klamm's interop test program for confluent-kafka-go
-// 0.11.6 (Debian's golang-github-confluentinc-confluent-kafka-go-dev, cgo over
-// librdkafka).
+// (cgo over librdkafka). build.sh builds it twice from this source: in
+// module mode against confluent-kafka-go/v2 from the module proxy (with the
+// librdkafka it bundles), and in GOPATH mode against Debian's 0.11.6 (over
+// Debian's librdkafka), mapped to the v2 import path; the API it uses is the
+// same in both.
 //
 // Usage: confluent <bootstrap host:port> <prefix>
 //
@@ -15,11 +18,12 @@ import (
 	"sort"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/kafka"
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"klamm-interop/harness"
 )
 
-const libraryVersion = "0.11.6" // pinned by the Debian package
+// libraryVersion is the module's version, or in the GOPATH build Debian's.
+var libraryVersion = harness.ModuleVersion("github.com/confluentinc/confluent-kafka-go/v2", "0.11.6")
 
 var bootstrap, prefix string
 

@@ -1,5 +1,8 @@
-// Command sarama is klamm's interop test program for Shopify's sarama 1.22.1
-// (Debian's golang-github-shopify-sarama-dev), configured for Kafka 2.1.0.
+// Command sarama is klamm's interop test program for sarama. build.sh builds
+// it twice from this source: in module mode against IBM/sarama from the
+// module proxy, and in GOPATH mode against Debian's Shopify/sarama 1.22.1,
+// mapped to the IBM import path. What differs between the two (the Kafka
+// version each is configured for) is in lib_module.go and lib_debian.go.
 //
 // Usage: sarama <bootstrap host:port> <prefix>
 //
@@ -18,11 +21,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Shopify/sarama"
+	"github.com/IBM/sarama"
 	"klamm-interop/harness"
 )
 
-const libraryVersion = "1.22.1" // pinned by the Debian package
+// libraryVersion is the module's version, or in the GOPATH build Debian's.
+var libraryVersion = harness.ModuleVersion("github.com/IBM/sarama", debianVersion)
 
 var bootstrap, prefix string
 
@@ -34,7 +38,7 @@ func brokers() []string { return strings.Split(bootstrap, ",") }
 
 func newConfig() *sarama.Config {
 	c := sarama.NewConfig()
-	c.Version = sarama.V2_1_0_0 // the default speaks Kafka 0.8 formats
+	c.Version = kafkaVersion
 	c.ClientID = "klamm-interop-sarama"
 	c.Net.DialTimeout = 5 * time.Second
 	c.Net.ReadTimeout = 10 * time.Second
@@ -477,7 +481,7 @@ func compression(codec string) harness.Scenario {
 				// sarama 1.22 has zstd codecs but sends them in Produce v3 (and
 				// fetches with Fetch v4); Kafka >= 2.1 takes zstd only in
 				// Produce v7+ / Fetch v10+ and answers UNSUPPORTED_COMPRESSION_TYPE.
-				return harness.Skipf("sarama 1.22.1 sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: %v", err)
+				return harness.Skipf("sarama %s sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: %v", libraryVersion, err)
 			}
 			return err
 		}
