@@ -198,18 +198,20 @@ func createTopic(topic string, partitions int32, deadline time.Time) error {
 	if r, ok := res[topic]; !ok || r.Err != nil {
 		return fmt.Errorf("CreateTopics %s: %v (%v)", topic, r.Err, res)
 	}
-	md, err := adm.Metadata(ctx, topic)
-	if err != nil {
-		return fmt.Errorf("Metadata: %v", err)
-	}
-	td, ok := md.Topics[topic]
-	if !ok || td.Err != nil {
-		return fmt.Errorf("metadata for %s: %v", topic, td.Err)
-	}
-	if len(td.Partitions) != int(partitions) {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(td.Partitions), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(deadline, func() error {
+		md, err := adm.Metadata(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("Metadata: %v", err)
+		}
+		td, ok := md.Topics[topic]
+		if !ok || td.Err != nil {
+			return fmt.Errorf("metadata for %s: %v", topic, td.Err)
+		}
+		if len(td.Partitions) != int(partitions) {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(td.Partitions), topic, partitions)
+		}
+		return nil
+	})
 }
 
 // committed adds up the offsets group committed for topic's partitions.
@@ -455,6 +457,22 @@ func collectRound(ms []*member, got [][]*kgo.Record) error {
 	return nil
 }
 
+// listTopics asks for every topic through kadm.
+func listTopics(deadline time.Time) error {
+	cl, err := newClient("admin")
+	if err != nil {
+		return fmt.Errorf("NewClient: %v", err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	topics, err := kadm.NewClient(cl).ListTopics(ctx)
+	if err != nil {
+		return fmt.Errorf("ListTopics: %v", err)
+	}
+	return harness.CheckListed(topics.Names(), prefix, "kadm ListTopics")
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("franz", "franz")
 	fmt.Printf("VERSION franz-go %s (kadm %s)\n", libraryVersion, kadmVersion)
@@ -467,5 +485,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }

@@ -287,19 +287,21 @@ func createTopic(topic string, partitions int, deadline time.Time) error {
 	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}); err != nil {
 		return fmt.Errorf("CreateTopics (v0): %v", err)
 	}
-	conn2, err := dial(deadline)
-	if err != nil {
-		return err
-	}
-	defer conn2.Close()
-	parts, err := conn2.ReadPartitions(topic)
-	if err != nil {
-		return fmt.Errorf("ReadPartitions: %v", err)
-	}
-	if len(parts) != partitions {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(parts), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(stepDeadline(deadline), func() error {
+		conn2, err := dial(deadline)
+		if err != nil {
+			return err
+		}
+		defer conn2.Close()
+		parts, err := conn2.ReadPartitions(topic)
+		if err != nil {
+			return fmt.Errorf("ReadPartitions: %v", err)
+		}
+		if len(parts) != partitions {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(parts), topic, partitions)
+		}
+		return nil
+	})
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -449,6 +451,25 @@ func groupTakeover(deadline time.Time) error {
 	return harness.CheckExactly(append(append([]kafka.Message{}, got[0]...), got[1]...), view, recs)
 }
 
+// listTopics reads every partition of every topic (a Metadata request for
+// all topics) over one connection.
+func listTopics(deadline time.Time) error {
+	conn, err := dial(deadline)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return fmt.Errorf("ReadPartitions(): %v", err)
+	}
+	var names []string
+	for _, p := range parts {
+		names = append(names, p.Topic)
+	}
+	return harness.CheckListed(names, prefix, "Conn.ReadPartitions()")
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("kafkago", "kafkago-test")
 	fmt.Printf("VERSION kafka-go %s\n", libraryVersion)
@@ -461,5 +482,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }

@@ -293,7 +293,7 @@ func collect(ms []*member, got [][]*sarama.ConsumerMessage, want int, deadline t
 	return err
 }
 
-func createTopic(topic string, partitions int32) error {
+func createTopic(topic string, partitions int32, deadline time.Time) error {
 	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
 	if err != nil {
 		return fmt.Errorf("NewClusterAdmin: %v", err)
@@ -302,20 +302,22 @@ func createTopic(topic string, partitions int32) error {
 	if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 1}, false); err != nil {
 		return fmt.Errorf("CreateTopic: %v", err)
 	}
-	md, err := admin.DescribeTopics([]string{topic})
-	if err != nil {
-		return fmt.Errorf("DescribeTopics: %v", err)
-	}
-	if len(md) != 1 || md[0].Name != topic {
-		return fmt.Errorf("DescribeTopics returned %d topics", len(md))
-	}
-	if md[0].Err != sarama.ErrNoError {
-		return fmt.Errorf("metadata for %s: %v", topic, md[0].Err)
-	}
-	if int32(len(md[0].Partitions)) != partitions {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(md[0].Partitions), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(deadline, func() error {
+		md, err := admin.DescribeTopics([]string{topic})
+		if err != nil {
+			return fmt.Errorf("DescribeTopics: %v", err)
+		}
+		if len(md) != 1 || md[0].Name != topic {
+			return fmt.Errorf("DescribeTopics returned %d topics", len(md))
+		}
+		if md[0].Err != sarama.ErrNoError {
+			return fmt.Errorf("metadata for %s: %v", topic, md[0].Err)
+		}
+		if int32(len(md[0].Partitions)) != partitions {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(md[0].Partitions), topic, partitions)
+		}
+		return nil
+	})
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -332,7 +334,7 @@ func produceAutoTopic(deadline time.Time) error {
 }
 
 func createTopicScenario(deadline time.Time) error {
-	return createTopic(prefix+"-three", 3)
+	return createTopic(prefix+"-three", 3, deadline)
 }
 
 func produceKeyed(deadline time.Time) error {
@@ -501,7 +503,7 @@ func compression(codec string) harness.Scenario {
 func groupTakeover(deadline time.Time) error {
 	topic := prefix + "-four"
 	group := prefix + "-takeover"
-	if err := createTopic(topic, 4); err != nil {
+	if err := createTopic(topic, 4, deadline); err != nil {
 		return err
 	}
 	a, err := startMember("A", group, topic, nil)
@@ -556,6 +558,36 @@ func groupTakeover(deadline time.Time) error {
 	return harness.CheckExactly(append(append([]*sarama.ConsumerMessage{}, got[0]...), got[1]...), view, recs)
 }
 
+// listTopics asks for every topic, from a client and from an admin client.
+func listTopics(deadline time.Time) error {
+	client, err := sarama.NewClient(brokers(), newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClient: %v", err)
+	}
+	defer client.Close()
+	names, err := client.Topics()
+	if err != nil {
+		return fmt.Errorf("Client.Topics: %v", err)
+	}
+	if err := harness.CheckListed(names, prefix, "Client.Topics()"); err != nil {
+		return err
+	}
+	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClusterAdmin: %v", err)
+	}
+	defer admin.Close()
+	details, err := admin.ListTopics()
+	if err != nil {
+		return fmt.Errorf("ClusterAdmin.ListTopics: %v", err)
+	}
+	names = nil
+	for name := range details {
+		names = append(names, name)
+	}
+	return harness.CheckListed(names, prefix, "ClusterAdmin.ListTopics()")
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("sarama", "sarama-test")
 	sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
@@ -569,5 +601,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }
