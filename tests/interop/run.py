@@ -13,22 +13,24 @@ broker, collects the lines and prints
 then `N passed, M failed`, and exits non-zero on any unexpected failure (an
 expected failure that passes counts as one too: the list must stay true).
 
-Per broker, in this order:
-  1. every client against one broker on a free port of 127.0.0.1: a fresh
-     klamm per client; one Kafka for all of them (each client's topics and
-     groups carry its own prefix), which saves a JVM start per client;
-  2. the clients that the seed 003 setup names run again against three
-     brokers on 9093-9095, bootstrapped from all three (`--only cluster`),
-     reported as `<client>@3-brokers`;
-  3. the seed programs of ../shared/seeds/go (tests/interop/seeds), one at a
-     time on their fixed ports (`--only seeds`); where shared/ is absent that
-     step is skipped, loudly.
+In this order:
+  1. every client against one broker on a free port of 127.0.0.1, the klamm
+     pass and the Kafka pass side by side (`--serial`: one after the other):
+     a fresh klamm per client; one Kafka for all of them (each client's
+     topics and groups carry its own prefix), which saves a JVM start per
+     client;
+  2. per broker, the clients that the seed 003 setup names run again against
+     three brokers on 9093-9095, bootstrapped from all three (`--only
+     cluster`), reported as `<client>@3-brokers`;
+  3. per broker, the seed programs of shared/seeds/go (tests/interop/seeds),
+     one at a time on their fixed ports (`--only seeds`); where shared/ is
+     absent that step is skipped, loudly.
 
 Kafka is tests/lab/apache_kafka.py (run tests/lab/install-kafka.sh first),
 with group.initial.rebalance.delay.ms=0 as test setups of Kafka set it:
 Kafka's default of 3 s delays every new group's first join.
 
-Usage: run.py [--broker klamm|kafka|both] [--klamm PATH] [--only NAME ...]
+Usage: run.py [--broker klamm|kafka|both] [--serial] [--klamm PATH] [--only NAME ...]
 NAME is a client, `cluster` or `seeds`.
 """
 
@@ -115,11 +117,18 @@ class Results:
     def __init__(self):
         self.counts = {}  # (broker, outcome) -> n
         self.failures = []
+        # Held while a client's lines are printed, so that they stay together
+        # when the klamm and Kafka passes run side by side.
+        self.lock = threading.RLock()
 
     def count(self, outcome, broker=None):
         return sum(n for (b, o), n in self.counts.items() if o == outcome and broker in (None, b))
 
     def report(self, broker, client, version, scenario, outcome, reason=""):
+        with self.lock:
+            self._report(broker, client, version, scenario, outcome, reason)
+
+    def _report(self, broker, client, version, scenario, outcome, reason):
         base = client.split("@")[0]
         known = next((why for (c, s, b), why in XFAIL.items()
                       if c == base and s in ("*", scenario) and b in ("*", broker)), None)
@@ -245,6 +254,11 @@ def run_client(results, broker_kind, broker, name, command):
         stderr = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
         code = f"timeout after {CLIENT_TIMEOUT} s"
     elapsed = time.time() - started
+    with results.lock:
+        report_lines(results, broker_kind, name, stdout, stderr, code, elapsed)
+
+
+def report_lines(results, broker_kind, name, stdout, stderr, code, elapsed):
     version, reported = "-", 0
     for line in stdout.splitlines():
         if line.startswith("VERSION "):
@@ -295,6 +309,16 @@ def run_seeds(results, kind, klamm, built):
               lambda setup: start_broker(kind, klamm, setup), built, kind)
 
 
+def timed(timings, what, fn, results, kind, *args):
+    """Runs a pass, notes its time; an unexpected error is a failure of it."""
+    started = time.time()
+    try:
+        fn(results, kind, *args)
+    except Exception as e:  # noqa: BLE001 - reported, so the other passes still run
+        results.report(kind, what.replace(" ", "-"), "-", "run", "FAIL", f"{type(e).__name__}: {e}")
+    timings.append((what, time.time() - started))
+
+
 def go_command():
     """The machine's Go (/usr/local/go/bin first: a `go` that an old install
     left in another PATH directory is not the one the go.mod files expect)."""
@@ -307,7 +331,9 @@ def go_command():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--broker", choices=("klamm", "kafka", "both"), default="both",
-                        help="which broker the clients run against (default: both, klamm first)")
+                        help="which broker the clients run against (default: both)")
+    parser.add_argument("--serial", action="store_true",
+                        help="run the klamm and Kafka client passes one after the other")
     parser.add_argument("--klamm", default=os.path.join(ROOT, "target", "debug", "klamm"))
     parser.add_argument("--only", nargs="*",
                         help="run only these clients ('cluster' for the three-broker pass, 'seeds' for the seed programs)")
@@ -328,19 +354,30 @@ def main():
             t0 = time.time()
             built = seeds.build(sources, work, go_command())
             timings.append(("seed builds", time.time() - t0))
+        # The free-port passes of klamm and Kafka run side by side (the
+        # clients mostly wait: on 2 cores this halves their time); the
+        # cluster passes and the seeds need the fixed ports, one at a time.
+        clients = [c for c in CLIENTS if wanted(c[0])]
+        passes = [threading.Thread(target=timed, args=(timings, f"{kind} clients", run_pass,
+                                                       results, kind, args.klamm, "free", clients))
+                  for kind in kinds]
+        for thread in passes:
+            thread.start()
+            if args.serial:
+                thread.join()
+        for thread in passes:
+            thread.join()
         for kind in kinds:
-            t0 = time.time()
-            run_pass(results, kind, args.klamm, "free", [c for c in CLIENTS if wanted(c[0])])
             if wanted("cluster"):
-                run_pass(results, kind, args.klamm, "cluster", [c for c in CLIENTS if c[0] in CLUSTER_CLIENTS])
+                timed(timings, f"{kind} cluster", run_pass, results, kind, args.klamm, "cluster",
+                      [c for c in CLIENTS if c[0] in CLUSTER_CLIENTS])
             if wanted("seeds"):
                 if built:
-                    run_seeds(results, kind, args.klamm, built)
+                    timed(timings, f"{kind} seeds", run_seeds, results, kind, args.klamm, built)
                 else:
                     print("SKIP seeds: shared/seeds/go is not beside the checkout or above it "
                           "(it is in CI and in our checkouts)", flush=True)
                     results.counts[(kind, "SKIP")] = results.counts.get((kind, "SKIP"), 0) + 1
-            timings.append((kind, time.time() - t0))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
