@@ -45,6 +45,9 @@ import tempfile
 import threading
 import time
 
+# No __pycache__ beside the imported modules: they live in the checkout.
+sys.dont_write_bytecode = True
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GO_BIN = os.path.join(ROOT, "target", "interop", "go")
