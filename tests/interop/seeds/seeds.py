@@ -240,13 +240,14 @@ def seed_001(report, start, built):
         # fail with UNKNOWN_TOPIC_OR_PARTITION (the producer logs them and
         # goes on, as the document's code does). What the producer says it
         # sent must be processed, once each, and what it lost may only be the
-        # first orders, lost to the topic's creation.
+        # first orders, lost to the topic's creation (Kafka takes 0.5-2 s
+        # for it here; at least the last three orders must go out).
         lost = want[:len(want) - len(sent)]
         creating = all("Unknown Topic Or Partition" in l or "Leader Not Available" in l for l in failed)
         ok = wait_for(lambda: sorted(_orders(consumer)) == sorted(sent), 45)
         time.sleep(1)
         got = _orders(consumer)
-        clean = (ok and sent == want[len(lost):] and len(failed) == len(lost) <= 5 and creating
+        clean = (ok and sent == want[len(lost):] and len(failed) == len(lost) <= 7 and creating
                  and sorted(got) == sorted(sent))
         note = f"the producer lost {', '.join(lost)} while the broker created orders-topic" if lost else ""
         report("orders-consumed", "PASS" if clean else "FAIL",
