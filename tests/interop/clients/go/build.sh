@@ -32,7 +32,7 @@ out=$(cd "$out" && pwd)
 
 export GOTOOLCHAIN=local
 export GOPROXY=off
-export GOFLAGS=-mod=readonly
+export GOFLAGS="-mod=readonly -buildvcs=false"
 export CGO_ENABLED=1
 log=$out/build.log
 : >"$log"
