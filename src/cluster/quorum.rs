@@ -8,6 +8,8 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use uuid::Uuid;
+
 use super::metadata_file::StoredMetadataLog;
 
 /// Where the metadata log stands.
@@ -50,6 +52,28 @@ impl MetadataLog {
     }
 }
 
+/// The metadata log directory id of an observer (a broker that only reads
+/// the log): stable for the cluster and the node, never the nil id Kafka
+/// reserves for "none". The voter's is nil, as in a static quorum.
+pub fn observer_directory_id(cluster_id: &str, node_id: i32) -> Uuid {
+    use base64::Engine;
+    let mut bytes = [0u8; 16];
+    if let Ok(decoded) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cluster_id) {
+        for (b, d) in bytes.iter_mut().zip(decoded) {
+            *b = d;
+        }
+    }
+    for (b, n) in bytes[12..].iter_mut().zip(node_id.to_be_bytes()) {
+        *b ^= n;
+    }
+    let id = Uuid::from_bytes(bytes);
+    if id.is_nil() {
+        Uuid::from_u128(node_id as u128 + 1)
+    } else {
+        id
+    }
+}
+
 /// The quorum's state for DescribeQuorum.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Quorum {
@@ -74,5 +98,15 @@ mod tests {
         assert_eq!(log.next().end_offset, 11);
         log.advance();
         assert_eq!(log.end_offset(), 11);
+    }
+
+    #[test]
+    fn observers_have_distinct_stable_directory_ids() {
+        let cluster = "sUUY4nkrSuumJjC5fQ4Zjw";
+        let two = observer_directory_id(cluster, 2);
+        assert_eq!(two, observer_directory_id(cluster, 2));
+        assert_ne!(two, observer_directory_id(cluster, 3));
+        assert!(!two.is_nil());
+        assert!(!observer_directory_id("not base64!", 0).is_nil());
     }
 }

@@ -16,6 +16,7 @@ use kafka_protocol::messages::{ApiKey, BrokerId, DescribeQuorumRequest, Describe
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
+use crate::cluster::quorum::observer_directory_id;
 use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::now_ms;
 
@@ -72,9 +73,14 @@ impl Handler for Api {
         let quorum = cluster.quorum();
         let now = now_ms();
         let replica = |id: i32| {
+            let directory = if quorum.voters.contains(&id) {
+                Uuid::nil()
+            } else {
+                observer_directory_id(cluster.cluster_id(), id)
+            };
             ReplicaState::default()
                 .with_replica_id(BrokerId(id))
-                .with_replica_directory_id(Uuid::nil())
+                .with_replica_directory_id(directory)
                 .with_log_end_offset(quorum.high_watermark)
                 .with_last_fetch_timestamp(now)
                 .with_last_caught_up_timestamp(now)
