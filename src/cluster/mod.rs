@@ -186,6 +186,7 @@ impl Cluster {
             },
             None => StoredCluster::new(),
         };
+        let metadata_log = MetadataLog::starting(stored.metadata_log, storage.root());
         let cluster = Self {
             cluster_id: stored.cluster_id.clone(),
             settings,
@@ -198,7 +199,7 @@ impl Cluster {
                     .map(|q| (q.entity.iter().cloned().collect(), q.values.clone())),
             )),
             features: RwLock::new(FinalizedFeatures::from_stored(stored.features.clone())),
-            metadata_log: MetadataLog::starting(stored.metadata_log),
+            metadata_log,
         };
         let mut map = TopicMap::default();
         for stored_topic in stored.topics {
@@ -217,8 +218,6 @@ impl Cluster {
         cluster
             .storage
             .remove_orphans(&|dir| is_partition_of(&map, dir));
-        // The new epoch is on disk before any client sees it.
-        cluster.persist_at(&map, cluster.metadata_log.epoch(), 0)?;
         *cluster.write() = map;
         Ok(cluster)
     }
@@ -537,16 +536,15 @@ impl Cluster {
     /// Writes `cluster.json` after a change (the caller holds the topic
     /// map's write lock) and counts the change in the metadata log.
     fn persist(&self, map: &TopicMap) -> Result<(), StorageError> {
-        let next = self.metadata_log.next();
-        self.persist_at(map, next.epoch, 1)?;
+        if let Some(root) = self.storage.root() {
+            self.stored(map).save(root)?;
+        }
         self.metadata_log.advance();
         Ok(())
     }
 
-    fn persist_at(&self, map: &TopicMap, epoch: i32, records: i64) -> Result<(), StorageError> {
-        let Some(root) = self.storage.root() else {
-            return Ok(());
-        };
+    /// The cluster record with the change about to be counted.
+    fn stored(&self, map: &TopicMap) -> StoredCluster {
         let mut topics: Vec<StoredTopic> = map
             .by_name
             .values()
@@ -583,12 +581,8 @@ impl Cluster {
             topics,
             client_quotas,
             features,
-            metadata_log: metadata_file::StoredMetadataLog {
-                epoch,
-                end_offset: self.metadata_log.end_offset() + records,
-            },
+            metadata_log: self.metadata_log.next(),
         }
-        .save(root)
     }
 
     /// Runs retention over every partition.

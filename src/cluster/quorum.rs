@@ -6,6 +6,7 @@
 //! and the high watermark counts the metadata changes written so far. The
 //! other simulated brokers are the observers Kafka's brokers would be.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use uuid::Uuid;
@@ -19,11 +20,34 @@ pub struct MetadataLog {
     end_offset: AtomicI64,
 }
 
+/// The file that records the epoch of each start. It is written without
+/// fsync, so that a start costs no disk flush: a power cut may lose it,
+/// and then the epoch `cluster.json` recorded with its last change counts
+/// instead (an epoch may repeat; it never goes back below that one).
+pub const EPOCH_FILE: &str = "quorum-epoch";
+
 impl MetadataLog {
-    /// The log of a broker starting now: the stored epoch plus one.
-    pub fn starting(stored: StoredMetadataLog) -> Self {
+    /// The log of a broker starting now: the newest epoch recorded (in
+    /// `cluster.json` or the epoch file under `dir`) plus one, recorded in
+    /// the epoch file at once.
+    pub fn starting(stored: StoredMetadataLog, dir: Option<&Path>) -> Self {
+        let recorded = dir
+            .and_then(|d| std::fs::read_to_string(d.join(EPOCH_FILE)).ok())
+            .and_then(|text| text.trim().parse::<i32>().ok())
+            .unwrap_or(0);
+        let epoch = stored.epoch.max(recorded).saturating_add(1);
+        if let Some(dir) = dir {
+            let written = crate::storage::write_json_as(
+                &dir.join(EPOCH_FILE),
+                &epoch,
+                crate::storage::Durability::Unsynced,
+            );
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "could not record the metadata quorum's epoch");
+            }
+        }
         Self {
-            epoch: stored.epoch.saturating_add(1),
+            epoch,
             end_offset: AtomicI64::new(stored.end_offset.max(0)),
         }
     }
@@ -90,14 +114,30 @@ mod tests {
 
     #[test]
     fn every_start_is_a_new_epoch_and_changes_advance_the_log() {
-        let log = MetadataLog::starting(StoredMetadataLog {
-            epoch: 4,
-            end_offset: 10,
-        });
+        let log = MetadataLog::starting(
+            StoredMetadataLog {
+                epoch: 4,
+                end_offset: 10,
+            },
+            None,
+        );
         assert_eq!((log.epoch(), log.end_offset()), (5, 10));
         assert_eq!(log.next().end_offset, 11);
         log.advance();
         assert_eq!(log.end_offset(), 11);
+    }
+
+    #[test]
+    fn the_epoch_file_counts_starts_without_metadata_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let stored = StoredMetadataLog {
+            epoch: 2,
+            end_offset: 0,
+        };
+        assert_eq!(MetadataLog::starting(stored, Some(dir.path())).epoch(), 3);
+        assert_eq!(MetadataLog::starting(stored, Some(dir.path())).epoch(), 4);
+        std::fs::write(dir.path().join(EPOCH_FILE), b"garbage").unwrap();
+        assert_eq!(MetadataLog::starting(stored, Some(dir.path())).epoch(), 3);
     }
 
     #[test]
