@@ -27,6 +27,11 @@ pub enum ClusterError {
     InvalidReplicaAssignment(String),
     #[error("{0}")]
     InvalidRequest(String),
+    /// An unknown topic or partition, in the words of the operation.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    NoReassignmentInProgress(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
