@@ -10,7 +10,9 @@
 #           cache; nothing is fetched at test time (builds run with GOPROXY=off)
 #   Maven Central: Apache Kafka 4.4.0, the broker run.py compares klamm with
 #           (tests/lab/install-kafka.sh)
-# Then builds the Go client programs (clients/go/build.sh).
+#           and the Java programs' kafka-clients, kafka-streams, kafka-tools 4.4.0
+# Then builds the Go client programs (clients/go/build.sh) and the Java ones
+# (clients/java/build.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -52,4 +54,5 @@ done
 "$root/tests/lab/install-kafka.sh" >/dev/null
 
 "$here/clients/go/build.sh" "$root/target/interop/go" >/dev/null
+"$here/clients/java/build.sh" >/dev/null
 echo "interop clients installed"
