@@ -15,6 +15,7 @@ mod discovery;
 pub(crate) mod error_codes;
 mod groups;
 mod guard;
+mod newer;
 mod response_errors;
 pub(crate) mod response_frame;
 
@@ -136,6 +137,10 @@ pub(crate) trait Handler {
     const KEY: ApiKey;
     const MIN_VERSION: i16;
     const MAX_VERSION: i16;
+    /// The oldest version ApiVersions advertises, when Kafka advertises
+    /// versions it no longer serves (Produce v0-2); requests at those
+    /// versions close the connection, as Kafka's do.
+    const ADVERTISED_MIN: i16 = Self::MIN_VERSION;
     /// Whether the request can wait (long poll), so the connection flushes
     /// earlier responses before running it.
     const MAY_WAIT: bool = false;
@@ -159,6 +164,11 @@ macro_rules! apis {
         /// Every API klamm implements: (key, min version, max version).
         pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
             $((<$family::$module::Api as Handler>::KEY, <$family::$module::Api as Handler>::MIN_VERSION, <$family::$module::Api as Handler>::MAX_VERSION),)*
+        ];
+
+        /// What ApiVersions lists: (key, oldest advertised version, max version).
+        pub(crate) const ADVERTISED: &[(ApiKey, i16, i16)] = &[
+            $((<$family::$module::Api as Handler>::KEY, <$family::$module::Api as Handler>::ADVERTISED_MIN, <$family::$module::Api as Handler>::MAX_VERSION),)*
         ];
 
         /// Whether a request with this api key may wait before answering.
@@ -225,6 +235,13 @@ fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
         .find(|(key, _, _)| *key as i16 == api_key)
 }
 
+fn advertised_min(key: ApiKey) -> i16 {
+    ADVERTISED
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or(i16::MAX, |(_, min, _)| *min)
+}
+
 /// Answers one request frame.
 pub(crate) async fn handle_frame(
     state: &BrokerState,
@@ -258,6 +275,11 @@ pub(crate) fn checked_header(frame: &[u8]) -> Result<(codec::RequestHeader, usiz
             return Err(discovery::api_versions::unsupported_version_reply(
                 correlation_id,
             ));
+        }
+        if api_version >= 0 && api_version < min && advertised_min(key) <= api_version {
+            return Err(Reply::Close(format!(
+                "{key:?} v{api_version} is advertised, as Kafka 4 advertises it for librdkafka (KAFKA-18659), but not served: klamm serves v{min}-v{max}"
+            )));
         }
         return Err(Reply::Close(format!(
             "{key:?} v{api_version} is not supported (klamm serves v{min}-v{max})"

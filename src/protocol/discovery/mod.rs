@@ -5,5 +5,6 @@
 
 pub(crate) mod api_versions;
 pub(crate) mod describe_cluster;
+pub(crate) mod features;
 pub(crate) mod find_coordinator;
 pub(crate) mod metadata;
