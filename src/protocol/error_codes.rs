@@ -70,9 +70,9 @@ pub fn for_config(_: &ConfigError) -> ResponseError {
 
 pub fn for_cluster(error: &ClusterError) -> ResponseError {
     match error {
-        ClusterError::InvalidTopicName(_) | ClusterError::TopicCollision { .. } => {
-            ResponseError::InvalidTopicException
-        }
+        ClusterError::InvalidTopicName(_)
+        | ClusterError::TopicCollision { .. }
+        | ClusterError::InternalTopic(_) => ResponseError::InvalidTopicException,
         ClusterError::TopicExists(_) => ResponseError::TopicAlreadyExists,
         ClusterError::UnknownTopic(_) => ResponseError::UnknownTopicOrPartition,
         ClusterError::UnknownTopicId(_) => ResponseError::UnknownTopicId,

@@ -163,6 +163,25 @@ impl Storage {
         .map(|log| self.with_seam(log))
     }
 
+    /// An empty partition log that lives in memory whatever the store: for
+    /// topics klamm shows but keeps nothing in (`cluster::OFFSETS_TOPIC`).
+    pub fn open_in_memory(
+        &self,
+        topic: &str,
+        partition: i32,
+        config: LogConfig,
+    ) -> Result<Arc<PartitionLog>, StorageError> {
+        PartitionLog::open(
+            format!("{topic}-{partition}"),
+            LogLocation::Memory,
+            config,
+            None,
+            false,
+            false,
+            now_ms(),
+        )
+    }
+
     /// Opens one of klamm's own logs (committed offsets and group state),
     /// kept apart from topic partitions under `internal/`.
     pub fn open_internal(
