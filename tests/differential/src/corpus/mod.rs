@@ -26,7 +26,7 @@ mod setup;
 mod topics;
 mod unsupported;
 
-pub use case::{case, raw_case, Case, Mutation};
+pub use case::{bytes_case, case, raw_case, Case, Mutation};
 pub use ctx::Ctx;
 
 use crate::versions::Versions;
