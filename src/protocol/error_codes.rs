@@ -122,13 +122,9 @@ pub fn for_group(error: &GroupError) -> ResponseError {
     }
 }
 
-/// InitProducerId errors. A producer asking with an epoch that is neither
-/// its current nor its previous one is fenced (KIP-360); PRODUCER_FENCED
-/// exists from v4 (KIP-588), older clients get INVALID_PRODUCER_EPOCH.
-pub fn for_producer(error: &ProducerError, api_version: i16) -> ResponseError {
+/// InitProducerId errors.
+pub fn for_producer(error: &ProducerError) -> ResponseError {
     match error {
-        ProducerError::Fenced { .. } if api_version >= 4 => ResponseError::ProducerFenced,
-        ProducerError::Fenced { .. } => ResponseError::InvalidProducerEpoch,
         ProducerError::HalfClaim { .. } => ResponseError::InvalidRequest,
         ProducerError::Storage(e) => for_storage(e),
     }
