@@ -33,8 +33,12 @@ pub fn for_batch(error: &BatchError) -> ResponseError {
         | BatchError::OffsetRangeMismatch { .. }
         | BatchError::InvalidSequence { .. }
         | BatchError::Decompression { .. }
-        | BatchError::Record(_)
-        | BatchError::MissingKey { .. } => ResponseError::InvalidRecord,
+        | BatchError::Record(_) => ResponseError::InvalidRecord,
+        // Kafka names the batch after its worst record: a bad timestamp.
+        BatchError::InvalidRecords(problems) if problems.any_timestamp => {
+            ResponseError::InvalidTimestamp
+        }
+        BatchError::InvalidRecords(_) => ResponseError::InvalidRecord,
     }
 }
 
@@ -156,7 +160,7 @@ mod tests {
         });
         assert_eq!(crc, ResponseError::CorruptMessage);
         assert!(crc.is_retriable());
-        let invalid = for_batch(&BatchError::MissingKey { index: 0 });
+        let invalid = for_batch(&BatchError::ControlBatch);
         assert_eq!(invalid, ResponseError::InvalidRecord);
         assert!(!invalid.is_retriable());
     }

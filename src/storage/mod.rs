@@ -36,7 +36,7 @@ pub use faults::{DiskFault, DiskFaults};
 pub use flush::{fsync_count, Durable, GroupCommit};
 pub use log::{LogConfig, LogLocation, LogOffsets, LogRead, PartitionLog, Removed, LEADER_EPOCH};
 pub use segment::TimestampMatch;
-pub use validate::{validate_batch, BatchError, ValidationRules};
+pub use validate::{validate_batch, BatchError, RecordProblem, RecordProblems, ValidationRules};
 
 const LOCK_FILE: &str = ".lock";
 const CLEAN_SHUTDOWN_FILE: &str = ".clean-shutdown";

@@ -15,7 +15,8 @@
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{
-    LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse, TopicProduceResponse,
+    BatchIndexAndErrorMessage, LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse,
+    TopicProduceResponse,
 };
 use kafka_protocol::messages::{ApiKey, BrokerId, ProduceRequest, ProduceResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
@@ -26,7 +27,10 @@ use crate::cluster::Topic;
 use crate::conformance::Deviation;
 use crate::protocol::error_codes::{for_batch, for_storage};
 use crate::protocol::{Handler, Outcome, RequestContext};
-use crate::storage::{now_ms, validate_batch, BatchError, PartitionLog, ValidationRules};
+use crate::storage::{
+    now_ms, validate_batch, BatchError, PartitionLog, RecordProblem, RecordProblems,
+    ValidationRules,
+};
 
 pub struct Api;
 
@@ -48,6 +52,59 @@ fn refused(
 ) -> PartitionProduceResponse {
     error(index, e, Some(message))
         .with_log_start_offset(log.offsets().map_or(-1, |o| o.log_start_offset))
+}
+
+/// The records Kafka's log validator refused (KIP-467), in its words: each
+/// record by its index (v8+), and the batch's message.
+fn record_errors(
+    topic: &str,
+    index: i32,
+    problems: &RecordProblems,
+) -> (Vec<BatchIndexAndErrorMessage>, String) {
+    let (earliest, latest) = problems.window;
+    let listed: Vec<(i32, String)> = problems
+        .listed
+        .iter()
+        .map(|problem| match *problem {
+            RecordProblem::MissingKey { index: record } => (
+                record as i32,
+                format!("Compacted topic cannot accept message without key in topic partition {topic}-{index}"),
+            ),
+            RecordProblem::Timestamp {
+                index: record,
+                timestamp,
+                offset,
+            } => (
+                record as i32,
+                format!("Timestamp {timestamp} of message with offset {offset} is out of range. The timestamp should be within [{earliest}, {latest}]"),
+            ),
+        })
+        .collect();
+    let message = if problems.any_timestamp {
+        "One or more records have been rejected due to invalid timestamp".to_string()
+    } else {
+        let first: Vec<String> = listed
+            .iter()
+            .take(3)
+            .map(|(record, message)| {
+                format!("RecordError(batchIndex={record}, message='{message}')")
+            })
+            .collect();
+        format!(
+            "One or more records have been rejected due to {} record errors in total, and only showing the first three errors at most: [{}]",
+            problems.total,
+            first.join(", ")
+        )
+    };
+    let errors = listed
+        .into_iter()
+        .map(|(record, message)| {
+            BatchIndexAndErrorMessage::default()
+                .with_batch_index(record)
+                .with_batch_index_error_message(Some(StrBytes::from_string(message)))
+        })
+        .collect();
+    (errors, message)
 }
 
 /// Whether Kafka refuses the batch before its log sees it, and so answers
@@ -110,12 +167,29 @@ fn produce_partition(
         log_append_time: settings.log_append_time,
         require_keys: settings.compacted,
         allow_zstd: ctx.api_version >= 7,
+        timestamp_before_max_ms: settings.timestamp_before_max_ms,
+        timestamp_after_max_ms: settings.timestamp_after_max_ms,
         now_ms: now,
     };
     let batch = match validate_batch(records.unwrap_or_default(), &rules) {
         Ok(batch) => batch,
         Err(e) if refused_before_the_log(&e) => {
             return (error(index, for_batch(&e), Some(e.to_string())), None)
+        }
+        Err(BatchError::InvalidRecords(problems)) => {
+            let code = if problems.any_timestamp {
+                ResponseError::InvalidTimestamp
+            } else {
+                ResponseError::InvalidRecord
+            };
+            let (errors, message) = record_errors(&topic.name, index, &problems);
+            let response = refused(&log, index, code, message);
+            // The per-record list exists from v8.
+            return if ctx.api_version >= 8 {
+                (response.with_record_errors(errors), None)
+            } else {
+                (response, None)
+            };
         }
         Err(e) => return (refused(&log, index, for_batch(&e), e.to_string()), None),
     };
