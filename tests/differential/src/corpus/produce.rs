@@ -102,6 +102,11 @@ pub fn cases(v: &Versions) -> Vec<Case> {
             vec![(TOPIC_PRODUCE, 9, Some(batch(1, t, None)))],
         ));
         cases.push(produce(
+            "internal-topic",
+            -1,
+            vec![("__consumer_offsets", 0, Some(batch(1, t, None)))],
+        ));
+        cases.push(produce(
             "invalid-acks",
             2,
             vec![(TOPIC_PRODUCE, 0, Some(batch(1, t, None)))],
