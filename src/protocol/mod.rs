@@ -468,3 +468,36 @@ fn decode<H: Handler>(version: i16, body: &Bytes) -> Result<Decoded<H::Request>,
 
 /// Kafka's value for "authorized operations were not requested".
 pub(crate) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Versions advertised below what a handler serves (Produce v0-2, as
+    /// Kafka 4 advertises them) never reach the guard or a decoder: the
+    /// header check closes the connection, saying why.
+    #[test]
+    fn versions_advertised_but_not_served_close_before_the_guard() {
+        let mut unserved = 0;
+        for ((key, advertised_min, max), (_, min, served_max)) in ADVERTISED.iter().zip(SUPPORTED) {
+            assert_eq!(max, served_max, "{key:?}");
+            for version in *advertised_min..*min {
+                unserved += 1;
+                let mut frame = Vec::new();
+                frame.extend_from_slice(&(*key as i16).to_be_bytes());
+                frame.extend_from_slice(&version.to_be_bytes());
+                frame.extend_from_slice(&[0, 0, 0, 1, 0xff, 0xff]);
+                match checked_header(&frame) {
+                    Err(Reply::Close(reason)) => {
+                        assert!(
+                            reason.contains("advertised"),
+                            "{key:?} v{version}: {reason}"
+                        )
+                    }
+                    other => panic!("{key:?} v{version}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(unserved, 3, "Produce v0-2");
+    }
+}
