@@ -246,7 +246,36 @@ async fn bind(
         address: address.clone(),
         source,
     };
-    let socket = TcpListener::bind(&address).await.map_err(failed)?;
+    // A compose file's listeners name the container's service
+    // (`kafka_cluster:29092`), which resolves only inside docker, or an
+    // address this machine does not have. Pasted onto the binary, the port
+    // is what matters: serve it on every interface and say so.
+    let resolves = tokio::net::lookup_host(&address)
+        .await
+        .is_ok_and(|mut addrs| addrs.next().is_some());
+    let bound = if resolves {
+        TcpListener::bind(&address).await
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("`{host}` does not resolve on this machine"),
+        ))
+    };
+    let socket = match bound {
+        Ok(socket) => socket,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => {
+            let everywhere = format!("0.0.0.0:{port}");
+            warn!(
+                listener = %config.name,
+                written = %address,
+                binding = %everywhere,
+                reason = %e,
+                "cannot bind the listener's host as written (a docker service name?); binding every interface at its port instead"
+            );
+            TcpListener::bind(&everywhere).await.map_err(failed)?
+        }
+        Err(e) => return Err(failed(e)),
+    };
     let local = socket.local_addr().map_err(failed)?;
     Ok((socket, local))
 }

@@ -124,7 +124,7 @@ fn main() -> ExitCode {
             started.elapsed().as_secs_f64() * 1000.0
         );
         if let Some(http) = broker.http_addr() {
-            info!("http endpoints /health and /metrics on http://{http}");
+            info!("http endpoints /health, /metrics and /conformance on http://{http}");
         }
         stop.await;
         info!("shutting down");

@@ -153,3 +153,60 @@ fn brokers_flag_serves_a_cluster_on_consecutive_ports() {
     }
     assert!(broker.stop().success());
 }
+
+#[test]
+fn a_compose_listener_naming_a_docker_service_is_served_on_every_interface() {
+    // Seed 000's environment block as pasted from its compose file, with
+    // free ports instead of 29092 and 9092: the PLAINTEXT listener names the
+    // compose service, which resolves only inside docker.
+    let dir = tempfile::tempdir().unwrap();
+    let broker = KlammProcess::start_with_env(
+        dir.path(),
+        &["--listener-security-protocol-map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT"],
+        &[
+            ("KAFKA_NODE_ID", "1"),
+            (
+                "KAFKA_LISTENERS",
+                "PLAINTEXT://kafka_cluster:0,CONTROLLER://kafka_cluster:29093,PLAINTEXT_HOST://127.0.0.1:0",
+            ),
+            (
+                "KAFKA_ADVERTISED_LISTENERS",
+                "PLAINTEXT://kafka_cluster:29092,PLAINTEXT_HOST://localhost:9092",
+            ),
+            ("KAFKA_PROCESS_ROLES", "broker,controller"),
+            ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka_cluster:29093"),
+            ("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT"),
+            ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+        ],
+    );
+    let log = broker.log().join("\n");
+    let warning = log
+        .lines()
+        .find(|l| l.contains("cannot bind the listener's host as written"))
+        .unwrap_or_else(|| panic!("no warning about kafka_cluster:\n{log}"));
+    assert!(warning.contains("kafka_cluster:0"), "{warning}");
+    assert!(warning.contains("0.0.0.0:"), "{warning}");
+    // The start-up line lists PLAINTEXT (every interface) then PLAINTEXT_HOST.
+    let line = log.lines().find(|l| l.contains("(advertised")).unwrap();
+    let addresses: Vec<&str> = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (").next())
+        .unwrap()
+        .split(", ")
+        .collect();
+    assert_eq!(addresses.len(), 2, "{line}");
+    assert!(addresses[0].starts_with("0.0.0.0:"), "{line}");
+    let mut host_client = RawClient::connect(addresses[1]);
+    let metadata = host_client.send(12, &MetadataRequest::default().with_topics(None));
+    assert_eq!(
+        (&*metadata.brokers[0].host, metadata.brokers[0].port),
+        ("localhost", 9092),
+        "PLAINTEXT_HOST advertises what the compose file says"
+    );
+    let port = addresses[0].rsplit(':').next().unwrap();
+    let mut internal = RawClient::connect(&format!("127.0.0.1:{port}"));
+    let metadata = internal.send(12, &MetadataRequest::default().with_topics(None));
+    assert_eq!(&*metadata.brokers[0].host, "kafka_cluster");
+    broker.stop();
+}

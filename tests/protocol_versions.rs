@@ -100,6 +100,20 @@ fn every_advertised_version_of_every_api_answers() {
         ApiKey::IncrementalAlterConfigs,
         ApiKey::DescribeLogDirs,
         ApiKey::InitProducerId,
+        ApiKey::AlterReplicaLogDirs,
+        ApiKey::ElectLeaders,
+        ApiKey::AlterPartitionReassignments,
+        ApiKey::ListPartitionReassignments,
+        ApiKey::DescribeClientQuotas,
+        ApiKey::AlterClientQuotas,
+        ApiKey::DescribeQuorum,
+        ApiKey::UpdateFeatures,
+        ApiKey::DescribeProducers,
+        ApiKey::UnregisterBroker,
+        ApiKey::ListConfigResources,
+        ApiKey::DescribeTopicPartitions,
+        ApiKey::AddRaftVoter,
+        ApiKey::RemoveRaftVoter,
     ];
     assert_eq!(
         advertised.len(),
@@ -529,4 +543,192 @@ fn partitions_count(
         .map(|p| p.partition_index + 1)
         .max()
         .unwrap_or(0)
+}
+
+/// The controller's APIs at every advertised version: each answers, with
+/// the fields its version has.
+#[test]
+fn every_advertised_version_of_every_controller_api_answers() {
+    use kafka_protocol::messages::alter_client_quotas_request as quotas;
+    use kafka_protocol::messages::alter_partition_reassignments_request as reassign;
+    use kafka_protocol::messages::alter_replica_log_dirs_request as log_dirs;
+    use kafka_protocol::messages::describe_quorum_request as quorum;
+    use kafka_protocol::messages::update_features_request::FeatureUpdateKey;
+
+    let broker = TestBroker::in_memory();
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let advertised = supported(&mut client);
+    let topic = CreatableTopic::default()
+        .with_name(name("controlled"))
+        .with_num_partitions(2)
+        .with_replication_factor(1);
+    let created = client.send(5, &CreateTopicsRequest::default().with_topics(vec![topic]));
+    assert_eq!(created.topics[0].error_code, 0);
+
+    for v in versions(&advertised, ApiKey::DescribeTopicPartitions) {
+        let response = client.send(
+            v,
+            &DescribeTopicPartitionsRequest::default().with_response_partition_limit(1),
+        );
+        assert_eq!(
+            response.topics[0].partitions.len(),
+            1,
+            "DescribeTopicPartitions v{v}"
+        );
+        assert!(
+            response.next_cursor.is_some(),
+            "DescribeTopicPartitions v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::ElectLeaders) {
+        let request = ElectLeadersRequest::default()
+            .with_timeout_ms(5000)
+            .with_topic_partitions(Some(vec![elect_leaders_request::TopicPartitions::default(
+            )
+            .with_topic(name("controlled"))
+            .with_partitions(vec![1])]));
+        let response = client.send(v, &request);
+        let code = response.replica_election_results[0].partition_result[0].error_code;
+        assert_eq!(
+            code,
+            ResponseError::ElectionNotNeeded.code(),
+            "ElectLeaders v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::AlterReplicaLogDirs) {
+        let request = AlterReplicaLogDirsRequest::default().with_dirs(vec![
+            log_dirs::AlterReplicaLogDir::default()
+                .with_path(StrBytes::from_static_str("<in-memory>"))
+                .with_topics(vec![log_dirs::AlterReplicaLogDirTopic::default()
+                    .with_name(name("controlled"))
+                    .with_partitions(vec![0])]),
+        ]);
+        let response = client.send(v, &request);
+        assert_eq!(
+            response.results[0].partitions[0].error_code, 0,
+            "AlterReplicaLogDirs v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::AlterPartitionReassignments) {
+        let request = AlterPartitionReassignmentsRequest::default()
+            .with_timeout_ms(5000)
+            .with_topics(vec![reassign::ReassignableTopic::default()
+                .with_name(name("controlled"))
+                .with_partitions(vec![reassign::ReassignablePartition::default()
+                    .with_partition_index(0)
+                    .with_replicas(Some(vec![BrokerId(1)]))])]);
+        let response = client.send(v, &request);
+        assert_eq!(
+            response.responses[0].partitions[0].error_code, 0,
+            "AlterPartitionReassignments v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::ListPartitionReassignments) {
+        let request = ListPartitionReassignmentsRequest::default().with_topics(None);
+        let response = client.send(v, &request);
+        assert_eq!((response.error_code, response.topics.len()), (0, 0));
+    }
+    for v in versions(&advertised, ApiKey::AlterClientQuotas) {
+        let request =
+            AlterClientQuotasRequest::default().with_entries(vec![quotas::EntryData::default()
+                .with_entity(vec![quotas::EntityData::default()
+                    .with_entity_type(StrBytes::from_static_str("client-id"))
+                    .with_entity_name(Some(StrBytes::from_string(format!("app-v{v}"))))])
+                .with_ops(vec![quotas::OpData::default()
+                    .with_key(StrBytes::from_static_str("producer_byte_rate"))
+                    .with_value(1024.0)])]);
+        let response = client.send(v, &request);
+        assert_eq!(response.entries[0].error_code, 0, "AlterClientQuotas v{v}");
+    }
+    for v in versions(&advertised, ApiKey::DescribeClientQuotas) {
+        let response = client.send(v, &DescribeClientQuotasRequest::default());
+        assert_eq!(response.error_code, 0, "DescribeClientQuotas v{v}");
+        let expected = versions(&advertised, ApiKey::AlterClientQuotas).count();
+        assert_eq!(response.entries.map(|e| e.len()), Some(expected));
+    }
+    for v in versions(&advertised, ApiKey::DescribeQuorum) {
+        let request =
+            DescribeQuorumRequest::default().with_topics(vec![quorum::TopicData::default()
+                .with_topic_name(name("__cluster_metadata"))
+                .with_partitions(vec![quorum::PartitionData::default()])]);
+        let response = client.send(v, &request);
+        let partition = &response.topics[0].partitions[0];
+        assert_eq!(
+            (partition.error_code, partition.leader_id.0),
+            (0, 1),
+            "DescribeQuorum v{v}"
+        );
+        assert_eq!(
+            response.nodes.len(),
+            usize::from(v >= 2),
+            "DescribeQuorum v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::UpdateFeatures) {
+        let update = FeatureUpdateKey::default()
+            .with_feature(StrBytes::from_static_str(
+                "eligible.leader.replicas.version",
+            ))
+            .with_max_version_level(1)
+            .with_upgrade_type(1);
+        let response = client.send(
+            v,
+            &UpdateFeaturesRequest::default().with_feature_updates(vec![update]),
+        );
+        assert_eq!(response.error_code, 0, "UpdateFeatures v{v}");
+        assert_eq!(
+            response.results.len(),
+            usize::from(v < 2),
+            "UpdateFeatures v{v}"
+        );
+    }
+    produce_to(&mut client, "controlled", &["a"]);
+    for v in versions(&advertised, ApiKey::DescribeProducers) {
+        let request = DescribeProducersRequest::default().with_topics(vec![
+            describe_producers_request::TopicRequest::default()
+                .with_name(name("controlled"))
+                .with_partition_indexes(vec![0]),
+        ]);
+        let response = client.send(v, &request);
+        assert_eq!(
+            response.topics[0].partitions[0].error_code, 0,
+            "DescribeProducers v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::ListConfigResources) {
+        let response = client.send(v, &ListConfigResourcesRequest::default());
+        // v0 lists client metrics resources only, of which there are none;
+        // v1 adds the logger, the broker and the topics (with the internal
+        // offsets topic, as Kafka lists it).
+        let expected = if v == 0 { 0 } else { 4 };
+        assert_eq!(
+            response.config_resources.len(),
+            expected,
+            "ListConfigResources v{v}"
+        );
+    }
+    for v in versions(&advertised, ApiKey::UnregisterBroker) {
+        let response = client.send(
+            v,
+            &UnregisterBrokerRequest::default().with_broker_id(BrokerId(7)),
+        );
+        assert_eq!(
+            response.error_code,
+            ResponseError::BrokerIdNotRegistered.code()
+        );
+    }
+    for v in versions(&advertised, ApiKey::AddRaftVoter) {
+        let response = client.send(v, &AddRaftVoterRequest::default().with_cluster_id(None));
+        assert_eq!(
+            response.error_code,
+            ResponseError::UnsupportedVersion.code()
+        );
+    }
+    for v in versions(&advertised, ApiKey::RemoveRaftVoter) {
+        let response = client.send(v, &RemoveRaftVoterRequest::default().with_cluster_id(None));
+        assert_eq!(
+            response.error_code,
+            ResponseError::UnsupportedVersion.code()
+        );
+    }
 }

@@ -70,12 +70,20 @@ impl Cluster {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .extend(opened.iter().cloned());
+        let placed_before = topic.assignment();
+        if let Some(assignments) = assignments {
+            self.place_new_partitions(&topic, current, assignments);
+        }
         if let Err(e) = self.persist(&map) {
             topic
                 .partitions
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
                 .truncate(current as usize);
+            *topic
+                .assignment
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = placed_before;
             self.remove_logs(&opened);
             return Err(e.into());
         }

@@ -29,6 +29,11 @@ pub enum ClusterError {
     InvalidRequest(String),
     #[error("{0} is Kafka's internal topic of committed offsets; klamm keeps them in a log of its own and shows this topic as Kafka does, but does not delete or change it")]
     InternalTopic(String),
+    /// An unknown topic or partition, in the words of the operation.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    NoReassignmentInProgress(String),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]

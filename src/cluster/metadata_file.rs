@@ -1,6 +1,9 @@
-//! The durable record of the cluster: its id and its topics (names, ids,
-//! partition counts, replication factors, configs). Written atomically on
-//! every change; partition data lives in the log directories beside it.
+//! The durable record of the cluster: its id, its topics (names, ids,
+//! partition counts, replication factors, replica placements, configs), the
+//! client quotas, the finalized feature levels and the metadata log's
+//! position (what DescribeQuorum reports). Written atomically on every
+//! change; partition data lives in the log directories beside it. Fields
+//! added after the first format default when absent, so older files load.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,13 +25,43 @@ pub struct StoredTopic {
     pub replication_factor: i16,
     #[serde(default)]
     pub configs: BTreeMap<String, String>,
+    /// Replica lists placed by hand (CreateTopics, CreatePartitions,
+    /// AlterPartitionReassignments), by partition index; an empty list (or
+    /// none) is klamm's own placement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<Vec<i32>>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// One client quota entity and its values (AlterClientQuotas).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StoredQuota {
+    /// (entity type, entity name); a null name is the type's default.
+    pub entity: Vec<(String, Option<String>)>,
+    pub values: BTreeMap<String, f64>,
+}
+
+/// Where the metadata log stands: the quorum's epoch (one more at every
+/// start, as a one-voter KRaft quorum elects itself anew) and the offset of
+/// its next record (one per metadata change).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredMetadataLog {
+    pub epoch: i32,
+    pub end_offset: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StoredCluster {
     pub version: u32,
     pub cluster_id: String,
     pub topics: Vec<StoredTopic>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_quotas: Vec<StoredQuota>,
+    /// Feature levels finalized by UpdateFeatures that differ from klamm's
+    /// defaults.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub features: BTreeMap<String, i16>,
+    #[serde(default)]
+    pub metadata_log: StoredMetadataLog,
 }
 
 impl StoredCluster {
@@ -37,6 +70,9 @@ impl StoredCluster {
             version: FORMAT_VERSION,
             cluster_id: new_cluster_id(),
             topics: Vec::new(),
+            client_quotas: Vec::new(),
+            features: BTreeMap::new(),
+            metadata_log: StoredMetadataLog::default(),
         }
     }
 
@@ -108,9 +144,30 @@ mod tests {
             partitions: 3,
             replication_factor: 1,
             configs: BTreeMap::from([("retention.ms".to_string(), "1000".to_string())]),
+            replicas: vec![vec![1], vec![]],
         });
+        cluster.client_quotas.push(StoredQuota {
+            entity: vec![("user".into(), None)],
+            values: BTreeMap::from([("producer_byte_rate".to_string(), 1024.0)]),
+        });
+        cluster.features.insert("group.version".into(), 0);
+        cluster.metadata_log = StoredMetadataLog {
+            epoch: 3,
+            end_offset: 17,
+        };
         cluster.save(dir.path()).unwrap();
         assert_eq!(StoredCluster::load(dir.path()).unwrap(), Some(cluster));
+    }
+
+    #[test]
+    fn a_file_of_the_first_format_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = r#"{"version":1,"cluster_id":"abc","topics":[{"name":"t","id":"6f1c1c59-7a8e-4c55-9a55-0c1fbd7c7a01","partitions":1,"replication_factor":1}]}"#;
+        std::fs::write(dir.path().join(FILE_NAME), old).unwrap();
+        let loaded = StoredCluster::load(dir.path()).unwrap().unwrap();
+        assert!(loaded.topics[0].replicas.is_empty());
+        assert!(loaded.client_quotas.is_empty());
+        assert_eq!(loaded.metadata_log, StoredMetadataLog::default());
     }
 
     #[test]

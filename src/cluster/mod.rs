@@ -4,12 +4,19 @@
 //! This is what Metadata, CreateTopics and DeleteTopics read and change. It
 //! owns the partition logs (opened through storage) and keeps the durable
 //! record of topics in step with them: a topic exists once its record is on
-//! disk, and is gone once its removal is.
+//! disk, and is gone once its removal is. Beside the topics it keeps what a
+//! KRaft controller would: client quotas, finalized features and the
+//! metadata log's position.
 
 mod admin;
+mod controller;
 mod error;
+pub mod features;
 mod metadata_file;
 pub mod names;
+pub mod placement;
+pub mod quorum;
+pub mod quotas;
 pub mod topic_config;
 
 use std::collections::HashMap;
@@ -20,7 +27,10 @@ use tracing::{info, warn};
 use uuid::Uuid;
 
 pub use error::ClusterError;
-use metadata_file::{new_topic_id, StoredCluster, StoredTopic};
+use features::FinalizedFeatures;
+use metadata_file::{new_topic_id, StoredCluster, StoredQuota, StoredTopic};
+use quorum::MetadataLog;
+use quotas::ClientQuotas;
 use topic_config::{BrokerDefaults, TopicConfigs, TopicSettings};
 
 use crate::storage::{PartitionLog, Storage, StorageError};
@@ -79,6 +89,8 @@ pub struct Topic {
     pub traffic: crate::metrics::TopicTraffic,
     partitions: RwLock<Vec<Arc<PartitionLog>>>,
     configs: RwLock<Arc<(TopicConfigs, TopicSettings)>>,
+    /// Replica lists placed by hand, by partition; empty: klamm's placement.
+    assignment: RwLock<Vec<Vec<i32>>>,
 }
 
 impl Topic {
@@ -144,6 +156,8 @@ pub struct TopicPlan {
     pub partitions: i32,
     pub replication_factor: i16,
     pub configs: TopicConfigs,
+    /// The manual assignment, by partition (empty: klamm places replicas).
+    pub assignment: Vec<Vec<i32>>,
 }
 
 /// Cluster-wide settings that shape topics.
@@ -166,7 +180,12 @@ pub struct Cluster {
     cluster_id: String,
     settings: ClusterSettings,
     storage: Storage,
+    /// Also the lock every `cluster.json` write holds, so writes never
+    /// interleave.
     topics: RwLock<TopicMap>,
+    quotas: RwLock<ClientQuotas>,
+    features: RwLock<FinalizedFeatures>,
+    metadata_log: MetadataLog,
 }
 
 impl Cluster {
@@ -186,11 +205,20 @@ impl Cluster {
             },
             None => StoredCluster::new(),
         };
+        let metadata_log = MetadataLog::starting(stored.metadata_log, storage.root());
         let cluster = Self {
             cluster_id: stored.cluster_id.clone(),
             settings,
             storage,
             topics: RwLock::new(TopicMap::default()),
+            quotas: RwLock::new(ClientQuotas::from_stored(
+                stored
+                    .client_quotas
+                    .iter()
+                    .map(|q| (q.entity.iter().cloned().collect(), q.values.clone())),
+            )),
+            features: RwLock::new(FinalizedFeatures::from_stored(stored.features.clone())),
+            metadata_log,
         };
         let mut map = TopicMap::default();
         for stored_topic in stored.topics {
@@ -201,6 +229,7 @@ impl Cluster {
                 stored_topic.partitions,
                 stored_topic.replication_factor,
                 configs,
+                stored_topic.replicas.clone(),
             )?;
             map.by_id.insert(topic.id, Arc::clone(&topic));
             map.by_name.insert(topic.name.clone(), topic);
@@ -251,6 +280,7 @@ impl Cluster {
             traffic: crate::metrics::TopicTraffic::default(),
             partitions: RwLock::new(logs),
             configs: RwLock::new(Arc::new((configs, settings))),
+            assignment: RwLock::new(Vec::new()),
         }))
     }
 
@@ -310,9 +340,10 @@ impl Cluster {
             .collect()
     }
 
-    /// The broker that leads a partition: its first replica.
+    /// The broker that leads a partition: its first replica (klamm elects
+    /// the preferred leader at once, every replica being in sync).
     pub fn leader(&self, topic: &Topic, partition: i32) -> i32 {
-        self.replicas(partition, topic.replication_factor)
+        self.partition_replicas(topic, partition)
             .first()
             .copied()
             .unwrap_or(-1)
@@ -366,6 +397,7 @@ impl Cluster {
             }
         }
         let brokers = self.settings.brokers.len();
+        let mut assignment = Vec::new();
         let (partitions, replication_factor) = if request.assignments.is_empty() {
             let partitions = match request.num_partitions {
                 -1 => self.settings.default_partitions,
@@ -377,6 +409,9 @@ impl Cluster {
             };
             (partitions, replication_factor)
         } else {
+            let mut sorted = request.assignments.clone();
+            sorted.sort_by_key(|(p, _)| *p);
+            assignment = sorted.into_iter().map(|(_, replicas)| replicas).collect();
             self.check_assignments(request)?
         };
         if partitions <= 0 {
@@ -410,6 +445,7 @@ impl Cluster {
             partitions,
             replication_factor,
             configs,
+            assignment,
         })
     }
 
@@ -469,6 +505,7 @@ impl Cluster {
         partitions: i32,
         replication_factor: i16,
         configs: TopicConfigs,
+        assignment: Vec<Vec<i32>>,
     ) -> Result<Arc<Topic>, StorageError> {
         let settings = configs.settings(&self.settings.defaults);
         let mut logs = Vec::with_capacity(partitions.max(0) as usize);
@@ -483,6 +520,7 @@ impl Cluster {
             traffic: crate::metrics::TopicTraffic::default(),
             partitions: RwLock::new(logs),
             configs: RwLock::new(Arc::new((configs, settings))),
+            assignment: RwLock::new(assignment),
         }))
     }
 
@@ -499,6 +537,7 @@ impl Cluster {
             plan.partitions,
             plan.replication_factor,
             plan.configs,
+            plan.assignment,
         )?;
         map.by_name.insert(topic.name.clone(), Arc::clone(&topic));
         map.by_id.insert(topic.id, Arc::clone(&topic));
@@ -561,10 +600,18 @@ impl Cluster {
         Ok(topic)
     }
 
+    /// Writes `cluster.json` after a change (the caller holds the topic
+    /// map's write lock) and counts the change in the metadata log.
     fn persist(&self, map: &TopicMap) -> Result<(), StorageError> {
-        let Some(root) = self.storage.root() else {
-            return Ok(());
-        };
+        if let Some(root) = self.storage.root() {
+            self.stored(map).save(root)?;
+        }
+        self.metadata_log.advance();
+        Ok(())
+    }
+
+    /// The cluster record with the change about to be counted.
+    fn stored(&self, map: &TopicMap) -> StoredCluster {
         let mut topics: Vec<StoredTopic> = map
             .by_name
             .values()
@@ -575,15 +622,35 @@ impl Cluster {
                 partitions: t.partition_count(),
                 replication_factor: t.replication_factor,
                 configs: t.configs().overrides().clone(),
+                replicas: t.assignment(),
             })
             .collect();
         topics.sort_by(|a, b| a.name.cmp(&b.name));
+        let client_quotas = self
+            .quotas
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entities()
+            .iter()
+            .map(|(entity, values)| StoredQuota {
+                entity: entity.clone().into_iter().collect(),
+                values: values.clone(),
+            })
+            .collect();
+        let features = self
+            .features
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .changed()
+            .clone();
         StoredCluster {
             version: 1,
             cluster_id: self.cluster_id.clone(),
             topics,
+            client_quotas,
+            features,
+            metadata_log: self.metadata_log.next(),
         }
-        .save(root)
     }
 
     /// Runs retention over every partition.

@@ -28,6 +28,18 @@ pub fn invalid_reason(name: &str) -> Option<String> {
     None
 }
 
+/// Why a topic name is illegal in the words of Kafka's `Topic.validate`,
+/// which the APIs that only look topics up use; `None` if it is legal.
+pub fn validate(name: &str) -> Option<String> {
+    let reason = invalid_reason(name)?;
+    if reason.contains("a character other than") {
+        return Some(format!(
+            "Topic name is invalid: '{name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"
+        ));
+    }
+    Some(reason)
+}
+
 /// Kafka refuses names that differ only by '.' versus '_', because both map
 /// to the same metric name.
 pub fn collides(a: &str, b: &str) -> bool {

@@ -7,6 +7,8 @@
 use kafka_protocol::error::ResponseError;
 
 use super::admin::config_resource::ResourceError;
+use crate::cluster::features::FeatureError;
+use crate::cluster::quotas::QuotaError;
 use crate::cluster::topic_config::ConfigError;
 use crate::cluster::ClusterError;
 use crate::group::GroupError;
@@ -84,9 +86,23 @@ pub fn for_cluster(error: &ClusterError) -> ResponseError {
         ClusterError::InvalidReplicationFactor(_) => ResponseError::InvalidReplicationFactor,
         ClusterError::InvalidReplicaAssignment(_) => ResponseError::InvalidReplicaAssignment,
         ClusterError::InvalidRequest(_) => ResponseError::InvalidRequest,
+        ClusterError::NotFound(_) => ResponseError::UnknownTopicOrPartition,
+        ClusterError::NoReassignmentInProgress(_) => ResponseError::NoReassignmentInProgress,
         ClusterError::Config(e) => for_config(e),
         ClusterError::Storage(e) => for_storage(e),
     }
+}
+
+/// A refused quota alteration or filter.
+pub fn for_quota(error: &QuotaError) -> ResponseError {
+    match error {
+        QuotaError::InvalidRequest(_) => ResponseError::InvalidRequest,
+        QuotaError::Unsupported(_) => ResponseError::UnsupportedVersion,
+    }
+}
+
+pub fn for_feature(_: &FeatureError) -> ResponseError {
+    ResponseError::InvalidUpdateVersion
 }
 
 pub fn for_resource(error: &ResourceError) -> ResponseError {

@@ -226,6 +226,20 @@ apis! {
     admin::incremental_alter_configs,
     admin::describe_log_dirs,
     data::init_producer_id,
+    admin::alter_replica_log_dirs,
+    admin::elect_leaders,
+    admin::alter_partition_reassignments,
+    admin::list_partition_reassignments,
+    admin::describe_client_quotas,
+    admin::alter_client_quotas,
+    admin::describe_quorum,
+    admin::update_features,
+    admin::describe_producers,
+    admin::unregister_broker,
+    admin::list_config_resources,
+    admin::describe_topic_partitions,
+    admin::add_raft_voter,
+    admin::remove_raft_voter,
 }
 
 fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {

@@ -78,6 +78,35 @@ errors! {
         r.results.iter().for_each(|d| f(d.error_code));
     };
     InitProducerIdResponse => |r, f| f(r.error_code);
+    DescribeTopicPartitionsResponse => |r, f| for topic in &r.topics {
+        f(topic.error_code);
+        topic.partitions.iter().for_each(|p| f(p.error_code));
+    };
+    ElectLeadersResponse => |r, f| {
+        f(r.error_code);
+        r.replica_election_results.iter().flat_map(|t| &t.partition_result).for_each(|p| f(p.error_code));
+    };
+    AlterReplicaLogDirsResponse => |r, f| r.results.iter().flat_map(|t| &t.partitions).for_each(|p| f(p.error_code));
+    DescribeQuorumResponse => |r, f| {
+        f(r.error_code);
+        r.topics.iter().flat_map(|t| &t.partitions).for_each(|p| f(p.error_code));
+    };
+    AlterPartitionReassignmentsResponse => |r, f| {
+        f(r.error_code);
+        r.responses.iter().flat_map(|t| &t.partitions).for_each(|p| f(p.error_code));
+    };
+    ListPartitionReassignmentsResponse => |r, f| f(r.error_code);
+    DescribeProducersResponse => |r, f| r.topics.iter().flat_map(|t| &t.partitions).for_each(|p| f(p.error_code));
+    DescribeClientQuotasResponse => |r, f| f(r.error_code);
+    AlterClientQuotasResponse => |r, f| r.entries.iter().for_each(|e| f(e.error_code));
+    UpdateFeaturesResponse => |r, f| {
+        f(r.error_code);
+        r.results.iter().for_each(|u| f(u.error_code));
+    };
+    ListConfigResourcesResponse => |r, f| f(r.error_code);
+    AddRaftVoterResponse => |r, f| f(r.error_code);
+    RemoveRaftVoterResponse => |r, f| f(r.error_code);
+    UnregisterBrokerResponse => |r, f| f(r.error_code);
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ use super::error::StorageError;
 use super::faults::DiskFaults;
 use super::flush::{Durable, GroupCommit};
 use super::producer_snapshot;
-use super::producer_state::{ProducerBatch, ProducerStates, SequenceCheck, StoredBatch};
+use super::producer_state::{
+    ActiveProducer, ProducerBatch, ProducerStates, SequenceCheck, StoredBatch,
+};
 use super::segment::{
     DiskSegment, MemorySegment, Segment, SegmentParams, SegmentRead, TimestampMatch,
 };
@@ -275,6 +277,11 @@ impl PartitionLog {
     /// The highest producer id with state in this partition.
     pub fn max_producer_id(&self) -> Option<i64> {
         self.lock().ok()?.producers.max_producer_id()
+    }
+
+    /// The idempotent producers with state in this partition.
+    pub fn active_producers(&self) -> Result<Vec<ActiveProducer>, StorageError> {
+        Ok(self.lock()?.producers.active())
     }
 
     pub fn size_bytes(&self) -> Result<u64, StorageError> {

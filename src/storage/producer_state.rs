@@ -112,6 +112,16 @@ pub struct ProducerStates {
     producers: HashMap<i64, ProducerEntry>,
 }
 
+/// A producer as DescribeProducers shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActiveProducer {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub last_sequence: i32,
+    /// The max timestamp of its last batch.
+    pub last_timestamp: i64,
+}
+
 /// Sequence numbers wrap from `i32::MAX` to 0, as Kafka's do.
 pub fn add_to_sequence(sequence: i32, increment: i32) -> i32 {
     let sum = i64::from(sequence) + i64::from(increment);
@@ -209,6 +219,25 @@ impl ProducerStates {
 
     pub fn max_producer_id(&self) -> Option<i64> {
         self.producers.keys().copied().max()
+    }
+
+    /// Every producer with state here, by producer id.
+    pub fn active(&self) -> Vec<ActiveProducer> {
+        let mut active: Vec<ActiveProducer> = self
+            .producers
+            .iter()
+            .filter_map(|(id, entry)| {
+                let last = entry.batches.back()?;
+                Some(ActiveProducer {
+                    producer_id: *id,
+                    epoch: entry.epoch,
+                    last_sequence: last.last_seq,
+                    last_timestamp: last.max_timestamp,
+                })
+            })
+            .collect();
+        active.sort_by_key(|p| p.producer_id);
+        active
     }
 
     pub fn len(&self) -> usize {

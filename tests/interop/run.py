@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
-"""The interop matrix: every client a Kafka user is likely to run, against a
-freshly started klamm.
+"""The interop matrix: every client a Kafka user is likely to run, against
+klamm and against Apache Kafka 4.4.0 (the broker klamm imitates).
 
 Each client program (tests/interop/clients/) runs its scenarios and prints
-`VERSION ...` then `PASS|FAIL|SKIP <scenario>` lines; this runner starts a
-broker for it on a free port, collects the lines and prints
+`VERSION ...` then `PASS|FAIL|SKIP <scenario>` lines; this runner gives it a
+broker, collects the lines and prints
 
-    PASS client version scenario
-    FAIL client version scenario: reason
-    XFAIL client version scenario: reason      (known, explained failures)
+    PASS client version scenario [broker]
+    FAIL client version scenario [broker]: reason
+    XFAIL client version scenario [broker]: reason   (known, explained failures)
 
-then `N passed, M failed`, and exits non-zero on any unexpected failure
-(an expected failure that passes counts as one too: the list must stay
-true). The seed programs of ../shared/seeds/go run last, one at a time, on
-their fixed ports; where ../shared is absent that step is skipped, loudly.
+then `N passed, M failed`, and exits non-zero on any unexpected failure (an
+expected failure that passes counts as one too: the list must stay true).
 
-Then the clients that the seed 003 setup names (librdkafka, sarama,
-kafka-python, and kafkajs) run their scenarios once more against a simulated
-three-broker cluster on 9093-9095 (`--only cluster`).
+In this order:
+  1. every client against one broker on a free port of 127.0.0.1, the klamm
+     pass and the Kafka pass side by side (`--serial`: one after the other):
+     a fresh klamm per client; one Kafka for all of them (each client's
+     topics and groups carry its own prefix), which saves a JVM start per
+     client;
+  2. per broker, the clients that the seed 003 setup names run again against
+     three brokers on 9093-9095, bootstrapped from all three (`--only
+     cluster`), reported as `<client>@3-brokers`;
+  3. per broker, the seed programs of shared/seeds/go (tests/interop/seeds),
+     one at a time on their fixed ports (`--only seeds`); where shared/ is
+     absent that step is skipped, loudly.
 
-Usage: run.py [--klamm PATH] [--only CLIENT ... | cluster | seeds]
+Kafka is tests/lab/apache_kafka.py (run tests/lab/install-kafka.sh first),
+with group.initial.rebalance.delay.ms=0 as test setups of Kafka set it:
+Kafka's default of 3 s delays every new group's first join.
+
+Usage: run.py [--broker klamm|kafka|both] [--serial] [--klamm PATH] [--only NAME ...]
+NAME is a client, `cluster` or `seeds`.
 """
 
 import argparse
@@ -27,86 +39,126 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
+
+# No __pycache__ beside the imported modules: they live in the checkout.
+sys.dont_write_bytecode = True
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GO_BIN = os.path.join(ROOT, "target", "interop", "go")
-SEEDS = os.path.join(os.path.dirname(ROOT), "shared", "seeds", "go")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+sys.path.insert(0, os.path.join(HERE, "seeds"))
+
+import seeds  # noqa: E402
+from apache_kafka import KafkaCluster  # noqa: E402
+
 CLIENT_TIMEOUT = 240
+BROKERS = ("klamm", "kafka")
+KAFKA_CONFIG = {"group.initial.rebalance.delay.ms": "0"}
+
+# The seed 003 cluster: three brokers on 9093-9095, and the clients that run
+# their scenarios against it, bootstrapping as the seed does.
+CLUSTER_PORT = 9093
+CLUSTER_BOOTSTRAP = ",".join(f"localhost:{p}" for p in (9093, 9094, 9095))
+CLUSTER_CLIENTS = ("confluent-kafka-python", "kafka-python", "sarama", "kafkajs", "kafka-go")
 
 KAFKA_GO_REASON = (
     "Debian's kafka-go 0.2.1 speaks only request versions Kafka 4 dropped "
-    "(Produce v2 with magic-1 message sets, Fetch v2, CreateTopics v0); "
-    "klamm serves Produce v3+, Fetch v4+, CreateTopics v2+"
+    "(Produce v2 with magic-1 message sets, Fetch v2, CreateTopics v0): "
+    "Kafka 4.4 closes the connection as klamm does"
 )
 
-# The seed 003 cluster: `klamm --brokers 3 --listen 127.0.0.1:9093`, and the
-# clients that run their scenarios against it, bootstrapping as the seed does.
-CLUSTER_PORTS = (9093, 9094, 9095)
-CLUSTER_BOOTSTRAP = ",".join(f"localhost:{p}" for p in CLUSTER_PORTS)
-CLUSTER_CLIENTS = ("confluent-kafka-python", "kafka-python", "sarama", "kafkajs")
+TRAILING_BYTES_REASON = (
+    "issue 13: trailing bytes: librdkafka >= 2.1 asks for every topic in Metadata v12 with 3 bytes "
+    "after the request body, and klamm closes the connection (Kafka answers)"
+)
 
-# Known failures, with their reason: (client, scenario or "*").
+# Known failures: (client, scenario or "*", broker or "*") -> reason. The
+# cluster pass's `<client>@3-brokers` rows share their client's entries.
 XFAIL = {
-    ("kafka-go", "*"): KAFKA_GO_REASON,
-    ("seed-003", "*"): KAFKA_GO_REASON,
+    ("kafka-go-old", "*", "*"): KAFKA_GO_REASON,
+    ("confluent-kafka-python", "list-topics", "klamm"): TRAILING_BYTES_REASON,
+    ("confluent-kafka-go", "list-topics", "klamm"): TRAILING_BYTES_REASON,
+    ("sarama-old", "list-topics", "*"): (
+        "sarama 1.22.1's ClusterAdmin.ListTopics sends DescribeConfigs v0, which Kafka 4 removed "
+        "(KIP-896): Kafka 4.4 closes the connection as klamm does"
+    ),
 }
 
+
+def go_program(name):
+    return [os.path.join(GO_BIN, name)]
+
+
+def python_program(name):
+    return ["python3", os.path.join(HERE, "clients", "python", name)]
+
+
 CLIENTS = [
-    ("kcat", ["python3", os.path.join(HERE, "clients", "python", "kcat.py")]),
-    ("confluent-kafka-python", ["python3", os.path.join(HERE, "clients", "python", "confluent.py")]),
-    ("kafka-python", ["python3", os.path.join(HERE, "clients", "python", "kafka_python.py")]),
-    ("aiokafka", ["python3", os.path.join(HERE, "clients", "python", "aiokafka_client.py")]),
+    ("kcat", python_program("kcat.py")),
+    ("confluent-kafka-python", python_program("confluent.py")),
+    ("kafka-python", python_program("kafka_python.py")),
+    ("aiokafka", python_program("aiokafka_client.py")),
     ("kafkajs", ["node", os.path.join(HERE, "clients", "kafkajs", "index.js")]),
-    ("confluent-kafka-go", [os.path.join(GO_BIN, "confluent")]),
-    ("sarama", [os.path.join(GO_BIN, "sarama")]),
-    ("kafka-go", [os.path.join(GO_BIN, "kafkago")]),
+    ("confluent-kafka-go", go_program("confluent")),
+    ("sarama", go_program("sarama")),
+    ("kafka-go", go_program("kafkago")),
+    ("franz-go", go_program("franz")),
+    # Debian's old Go libraries, built from the same sources (build.sh).
+    ("confluent-kafka-go-old", go_program("confluent-old")),
+    ("sarama-old", go_program("sarama-old")),
+    ("kafka-go-old", go_program("kafkago-old")),
 ]
 
 
 class Results:
     def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.xfailed = 0
-        self.skipped = 0
-        self.rows = []
+        self.counts = {}  # (broker, outcome) -> n
+        self.failures = []
+        # Held while a client's lines are printed, so that they stay together
+        # when the klamm and Kafka passes run side by side.
+        self.lock = threading.RLock()
 
-    def report(self, client, version, scenario, outcome, reason=""):
-        known = XFAIL.get((client, scenario)) or XFAIL.get((client, "*"))
+    def count(self, outcome, broker=None):
+        return sum(n for (b, o), n in self.counts.items() if o == outcome and broker in (None, b))
+
+    def report(self, broker, client, version, scenario, outcome, reason=""):
+        with self.lock:
+            self._report(broker, client, version, scenario, outcome, reason)
+
+    def _report(self, broker, client, version, scenario, outcome, reason):
+        base = client.split("@")[0]
+        known = next((why for (c, s, b), why in XFAIL.items()
+                      if c == base and s in ("*", scenario) and b in ("*", broker)), None)
         if outcome == "PASS" and known:
             outcome, reason = "FAIL", f"passed but is listed as a known failure ({known}): update XFAIL"
         elif outcome == "FAIL" and known:
             outcome, reason = "XFAIL", f"{known} [{reason}]"
-        counter = {"PASS": "passed", "FAIL": "failed", "XFAIL": "xfailed", "SKIP": "skipped"}[outcome]
-        setattr(self, counter, getattr(self, counter) + 1)
-        line = f"{outcome} {client} {version} {scenario}" + (f": {reason}" if reason else "")
-        self.rows.append((client, version, scenario, outcome))
+        self.counts[(broker, outcome)] = self.counts.get((broker, outcome), 0) + 1
+        line = f"{outcome} {client} {version} {scenario} [{broker}]" + (f": {reason}" if reason else "")
+        if outcome == "FAIL":
+            self.failures.append(line)
         print(line, flush=True)
 
 
-class Broker:
+# ----- brokers ---------------------------------------------------------------------
+
+
+class Klamm:
     """A klamm process, stopped by its own pid."""
 
-    def __init__(self, binary, args, cwd, env=None):
+    def __init__(self, binary, args, cwd, brokers=1):
         self.log = []
-        self.address = None
         ready = threading.Event()
+        address = []
         self.proc = subprocess.Popen(
-            [binary, *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "RUST_LOG": "info", **(env or {})},
+            [binary, *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "RUST_LOG": "info"},
         )
 
         def drain():
@@ -114,14 +166,17 @@ class Broker:
                 self.log.append(line.rstrip())
                 match = re.search(r"listening on (\S+?)[ ,]", line)
                 if match and not ready.is_set():
-                    self.address = match.group(1)
+                    address.append(match.group(1))
                     ready.set()
             ready.set()
 
         threading.Thread(target=drain, daemon=True).start()
-        if not ready.wait(20) or self.address is None:
+        if not ready.wait(20) or not address:
             self.stop()
             raise RuntimeError("klamm did not start: " + " | ".join(self.log[-5:]))
+        host, port = address[0].replace("0.0.0.0", "127.0.0.1").rsplit(":", 1)
+        self.addresses = [f"{host}:{int(port) + i}" for i in range(brokers)]
+        self.bootstrap = self.addresses[0]
 
     def stop(self):
         if self.proc.poll() is None:
@@ -133,280 +188,211 @@ class Broker:
                 self.proc.wait(10)
 
 
-def run_client(results, klamm, name, command, cluster=False):
-    """Runs one client program against a fresh klamm: one broker on a free port,
-    or (cluster) the seed 003 setup of three brokers on 9093-9095, bootstrapped
-    from all three; its results are then reported as `<name>@3-brokers`."""
+class Kafka:
+    """Apache Kafka from the lab, with the matrix's settings."""
+
+    def __init__(self, brokers=1, port=None):
+        self.cluster = KafkaCluster(brokers=brokers, port=port, config=KAFKA_CONFIG)
+        self.addresses = self.cluster.addresses
+        self.bootstrap = self.cluster.bootstrap
+
+    def stop(self):
+        self.cluster.stop()
+
+
+class Owned:
+    """A broker with a data directory of its own, removed when it stops."""
+
+    def __init__(self, broker, data):
+        self.broker, self.data = broker, data
+        self.addresses, self.bootstrap = broker.addresses, broker.bootstrap
+
+    def stop(self):
+        self.broker.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def start_broker(kind, klamm, setup):
+    """Starts the broker for a setup: "free" (one broker on a free port),
+    "cluster" (three on 9093-9095), or a seed's "single-9092" (one on 9092,
+    for klamm started with no flags, as a user would) or "cluster-9093"."""
+    brokers = 3 if setup in ("cluster", "cluster-9093") else 1
+    if kind == "kafka":
+        port = {"free": None, "single-9092": 9092}.get(setup, CLUSTER_PORT)
+        return Kafka(brokers=brokers, port=port)
+    data = tempfile.mkdtemp(prefix=f"klamm-interop-{setup}-")
+    args = {
+        "free": ["--listeners", "127.0.0.1:0", "--data-dir", data],
+        "cluster": ["--listeners", f"127.0.0.1:{CLUSTER_PORT}", "--brokers", "3", "--data-dir", data],
+        "single-9092": [],  # 0.0.0.0:9092 and ./klamm-data in its working directory
+        "cluster-9093": ["--listeners", f"PLAINTEXT://127.0.0.1:{CLUSTER_PORT}", "--brokers", "3"],
+    }[setup]
+    try:
+        return Owned(Klamm(klamm, args, cwd=data, brokers=brokers), data)
+    except BaseException:
+        shutil.rmtree(data, ignore_errors=True)
+        raise
+
+
+# ----- clients ---------------------------------------------------------------------
+
+
+def run_client(results, broker_kind, broker, name, command):
+    """Runs one client program against broker and reports its lines."""
     missing = [c for c in command if os.sep in c and not os.path.exists(c)]
     if missing:
-        results.report(name, "-", "run", "FAIL", f"not installed: {missing[0]} (run tests/interop/install.sh)")
+        results.report(broker_kind, name, "-", "run", "FAIL", f"not installed: {missing[0]} (run tests/interop/install.sh)")
         return
-    data = tempfile.mkdtemp(prefix=f"klamm-interop-{name}-")
-    broker = None
-    listen = ["--listeners", "127.0.0.1:9093", "--brokers", "3"] if cluster else ["--listeners", "127.0.0.1:0"]
-    if cluster:
-        name = f"{name}@3-brokers"
+    cluster = name.endswith("@3-brokers")
+    bootstrap = CLUSTER_BOOTSTRAP if cluster else broker.bootstrap
+    # Unique per client and pass: one Kafka serves every client of a pass.
+    prefix = re.sub(r"[^a-z0-9]", "", name.lower())[:24]
+    started = time.time()
     try:
-        broker = Broker(klamm, [*listen, "--data-dir", data], cwd=data)
-        bootstrap = CLUSTER_BOOTSTRAP if cluster else broker.address
-        prefix = re.sub(r"[^a-z0-9]", "", name.lower())[:12]
-        started = time.time()
-        try:
-            done = subprocess.run(
-                [*command, bootstrap, prefix],
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=CLIENT_TIMEOUT,
-            )
-            stdout, stderr, code = done.stdout, done.stderr, done.returncode
-        except subprocess.TimeoutExpired as e:
-            stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-            stderr = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
-            code = f"timeout after {CLIENT_TIMEOUT} s"
-        elapsed = time.time() - started
-        version, reported = "-", 0
-        for line in stdout.splitlines():
-            if line.startswith("VERSION "):
-                version = line[len("VERSION "):].strip().replace(" ", "_")
-                continue
-            match = re.match(r"(PASS|FAIL|SKIP) (\S+)(?::\s*(.*))?$", line)
-            if match:
-                reported += 1
-                results.report(name, version, match.group(2), match.group(1), match.group(3) or "")
-        if code != 0 or reported == 0:
-            tail = " | ".join(stderr.strip().splitlines()[-3:])
-            results.report(name, version, "run", "FAIL", f"exit {code} after {elapsed:.0f} s: {tail}")
-        else:
-            print(f"# {name}: {reported} scenarios in {elapsed:.1f} s", flush=True)
+        done = subprocess.run([*command, bootstrap, prefix], cwd=ROOT, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+        stdout, stderr, code = done.stdout, done.stderr, done.returncode
+    except subprocess.TimeoutExpired as e:
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        stderr = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
+        code = f"timeout after {CLIENT_TIMEOUT} s"
+    elapsed = time.time() - started
+    with results.lock:
+        report_lines(results, broker_kind, name, stdout, stderr, code, elapsed)
+
+
+def report_lines(results, broker_kind, name, stdout, stderr, code, elapsed):
+    version, reported = "-", 0
+    for line in stdout.splitlines():
+        if line.startswith("VERSION "):
+            version = line[len("VERSION "):].strip().replace(" ", "_")
+            continue
+        match = re.match(r"(PASS|FAIL|SKIP) (\S+)(?::\s*(.*))?$", line)
+        if match:
+            reported += 1
+            results.report(broker_kind, name, version, match.group(2), match.group(1), match.group(3) or "")
+    if code != 0 or reported == 0:
+        tail = " | ".join(stderr.strip().splitlines()[-3:])
+        results.report(broker_kind, name, version, "run", "FAIL", f"exit {code} after {elapsed:.0f} s: {tail}")
+    else:
+        print(f"# {name} [{broker_kind}]: {reported} scenarios in {elapsed:.1f} s", flush=True)
+
+
+def run_pass(results, kind, klamm, setup, clients):
+    """Runs clients against kind's broker for setup: a fresh klamm each, or
+    one Kafka for all."""
+    suffix = "@3-brokers" if setup == "cluster" else ""
+    if setup == "cluster":
+        busy = [p for p in (9093, 9094, 9095) if not seeds.wait_for(lambda: seeds.port_free(p), 15)]
+        if busy:
+            results.report(kind, "cluster", "-", "ports", "FAIL", f"ports in use: {busy}")
+            return
+    shared = None
+    try:
+        if kind == "kafka" and clients:
+            shared = start_broker(kind, klamm, setup)
+        for name, command in clients:
+            broker = shared or start_broker(kind, klamm, setup)
+            try:
+                run_client(results, kind, broker, name + suffix, command)
+            finally:
+                if broker is not shared:
+                    broker.stop()
     except RuntimeError as e:
-        results.report(name, "-", "run", "FAIL", str(e))
+        results.report(kind, "broker", "-", setup, "FAIL", str(e))
     finally:
-        if broker:
-            broker.stop()
-        shutil.rmtree(data, ignore_errors=True)
+        if shared:
+            shared.stop()
 
 
-# ----- the seed programs -------------------------------------------------------
+def run_seeds(results, kind, klamm, built):
+    names = seeds.versions()
+    seeds.run(lambda seed: lambda scenario, outcome, reason="": results.report(
+                  kind, seed, names[seed], scenario, outcome, reason),
+              lambda setup: start_broker(kind, klamm, setup), built, kind)
 
 
-def port_free(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("0.0.0.0", port))
-            return True
-        except OSError:
-            return False
-
-
-def wait_for(condition, limit, step=0.1):
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
-class Program:
-    """A seed program whose stdout is collected line by line."""
-
-    def __init__(self, argv, env=None):
-        self.lines = []
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
-
-    def received(self, prefix):
-        return [l for l in self.lines if prefix in l]
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-
-def build_seeds(work):
-    """Builds the seed programs, unmodified, in GOPATH mode over Debian's
-    library sources; the v1 import path of confluent-kafka-go points at
-    Debian's copy of it."""
-    gopath = os.path.join(work, "gopath")
-    link = os.path.join(gopath, "src", "gopkg.in", "confluentinc", "confluent-kafka-go.v1")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    os.symlink("/usr/share/gocode/src/github.com/confluentinc/confluent-kafka-go", link)
-    built = {}
-    for name, path in [
-        ("seed-000-producer", "000-confluent/producer"),
-        ("seed-000-consumer", "000-confluent/consumer"),
-        ("seed-003", "003-kafka-go"),
-    ]:
-        source = os.path.join(gopath, "src", "seeds", path)
-        shutil.copytree(os.path.join(SEEDS, path), source)
-        binary = os.path.join(work, name)
-        done = subprocess.run(
-            ["go", "build", "-o", binary, "."],
-            cwd=source,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "GO111MODULE": "off", "GOPATH": f"{gopath}:/usr/share/gocode", "GOFLAGS": ""},
-        )
-        built[name] = binary if done.returncode == 0 else done.stderr.strip().splitlines()[-1:]
-    return built
-
-
-def post(body):
-    request = urllib.request.Request("http://localhost:8080/", data=body.encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return response.status
-
-
-def seed_000(results, klamm, built, work):
-    """The confluent-kafka-go tutorial: the consumer prints every message the
-    HTTP producer forwards, and after a restart continues from its committed
-    offsets without duplicates or gaps."""
-    version = "confluent-kafka-go_0.11.6"
-    for part in ("seed-000-producer", "seed-000-consumer"):
-        if not isinstance(built[part], str):
-            results.report("seed-000", version, "build", "FAIL", f"{part}: {built[part]}")
-            return
-    data = os.path.join(work, "seed-000-data")
-    os.makedirs(data)
-    # Started with no flags, as a user would: 0.0.0.0:9092, ./klamm-data.
-    broker = Broker(klamm, [], cwd=data)
-    # GOPATH builds default to the pre-1.22 HTTP mux; the seed's "POST /"
-    # route needs the current one, which this setting selects at run time.
-    producer = Program([built["seed-000-producer"]], env={"GODEBUG": "httpmuxgo121=0"})
-    consumer = Program([built["seed-000-consumer"]])
+def timed(timings, what, fn, results, kind, *args):
+    """Runs a pass, notes its time; an unexpected error is a failure of it."""
+    started = time.time()
     try:
-        if not wait_for(lambda: not port_free(8080), 20):
-            results.report("seed-000", version, "producer-to-consumer", "FAIL", "the producer did not listen on :8080")
-            return
-        # The consumer starts at the latest offset once it is assigned (the
-        # topic appears with the first message): warm up until it sees one.
-        warm = 0
-
-        def warmed():
-            nonlocal warm
-            warm += 1
-            post(f"warm-up {warm}")
-            return bool(consumer.received("RECEIVED: warm-up"))
-
-        if not wait_for(warmed, 60, step=0.5):
-            results.report("seed-000", version, "producer-to-consumer", "FAIL", "the consumer never received a message")
-            return
-        first = [f"seed message {i}" for i in range(20)]
-        for body in first:
-            post(body)
-        ok = wait_for(lambda: all(consumer.received(f"RECEIVED: {b}") for b in first), 30)
-        results.report(
-            "seed-000", version, "producer-to-consumer", "PASS" if ok else "FAIL",
-            "" if ok else f"received {len(consumer.received('seed message'))} of 20",
-        )
-        # The consumer auto-commits every 5 s; let it, then kill it the way
-        # a developer stops it (the program has no shutdown path).
-        time.sleep(6)
-        consumer.kill()
-        second = [f"after restart {i}" for i in range(10)]
-        for body in second:
-            post(body)
-        consumer = Program([built["seed-000-consumer"]])
-        # The killed member holds its partition until its session (45 s)
-        # times out, exactly as with Kafka.
-        ok = wait_for(lambda: all(consumer.received(f"RECEIVED: {b}") for b in second), 120)
-        time.sleep(1)
-        again = consumer.received("seed message")
-        got = consumer.received("after restart")
-        clean = ok and not again and len(got) == len(second)
-        reason = "" if clean else f"after restart: {len(got)} of 10 new, {len(again)} duplicates"
-        results.report("seed-000", version, "restart-resumes", "PASS" if clean else "FAIL", reason)
-    finally:
-        consumer.kill()
-        producer.kill()
-        broker.stop()
+        fn(results, kind, *args)
+    except Exception as e:  # noqa: BLE001 - reported, so the other passes still run
+        results.report(kind, what.replace(" ", "-"), "-", "run", "FAIL", f"{type(e).__name__}: {e}")
+    timings.append((what, time.time() - started))
 
 
-def seed_003(results, klamm, built, work):
-    """The kafka-go tutorial for a three-broker cluster on 9093-9095."""
-    version = "kafka-go_0.2.1"
-    if not isinstance(built["seed-003"], str):
-        results.report("seed-003", version, "build", "FAIL", str(built["seed-003"]))
-        return
-    data = os.path.join(work, "seed-003-data")
-    os.makedirs(data)
-    broker = Broker(klamm, ["--listeners", "PLAINTEXT://127.0.0.1:9093", "--brokers", "3"], cwd=data)
-    program = Program([built["seed-003"]])
-    try:
-        ok = wait_for(lambda: program.received("received: "), 20)
-        time.sleep(0.5)
-        panics = [l for l in program.lines if l.startswith("panic:")]
-        reason = "" if ok else "nothing consumed: " + (panics[0] if panics else " | ".join(program.lines[-2:]))
-        results.report("seed-003", version, "produce-and-consume", "PASS" if ok else "FAIL", reason)
-    finally:
-        program.kill()
-        broker.stop()
-
-
-def run_seeds(results, klamm):
-    if not os.path.isdir(SEEDS):
-        print(f"SKIP seeds: {SEEDS} is not here (../shared exists only in CI and in our checkouts)", flush=True)
-        results.skipped += 1
-        return
-    busy = [p for p in (9092, 8080, 9093, 9094, 9095) if not port_free(p)]
-    if busy:
-        results.report("seeds", "-", "ports", "FAIL", f"ports in use: {busy}")
-        return
-    results.report(
-        "seed-001", "kafka-go_v0.4", "build", "SKIP",
-        "needs kafka-go's v0.4 API, which no reachable package provides (Debian has 0.2.1)",
-    )
-    work = tempfile.mkdtemp(prefix="klamm-seeds-")
-    try:
-        built = build_seeds(work)
-        seed_000(results, klamm, built, work)
-        seed_003(results, klamm, built, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+def go_command():
+    """The machine's Go (/usr/local/go/bin first: a `go` that an old install
+    left in another PATH directory is not the one the go.mod files expect)."""
+    for candidate in ("/usr/local/go/bin/go", shutil.which("go")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return "go"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--broker", choices=("klamm", "kafka", "both"), default="both",
+                        help="which broker the clients run against (default: both)")
+    parser.add_argument("--serial", action="store_true",
+                        help="run the klamm and Kafka client passes one after the other")
     parser.add_argument("--klamm", default=os.path.join(ROOT, "target", "debug", "klamm"))
     parser.add_argument("--only", nargs="*",
                         help="run only these clients ('cluster' for the three-broker pass, 'seeds' for the seed programs)")
     args = parser.parse_args()
-    if not os.path.exists(args.klamm):
+    kinds = BROKERS if args.broker == "both" else (args.broker,)
+    if "klamm" in kinds and not os.path.exists(args.klamm):
         sys.exit(f"no klamm binary at {args.klamm}: build it first (cargo build)")
+    wanted = lambda name: args.only is None or name in args.only
     results = Results()
     started = time.time()
-    for name, command in CLIENTS:
-        if args.only is None or name in args.only:
-            run_client(results, args.klamm, name, command)
-    if args.only is None or "cluster" in args.only:
-        busy = [p for p in CLUSTER_PORTS if not port_free(p)]
-        if busy:
-            results.report("cluster", "-", "ports", "FAIL", f"ports in use: {busy}")
-        else:
-            for name, command in CLIENTS:
-                if name in CLUSTER_CLIENTS:
-                    run_client(results, args.klamm, name, command, cluster=True)
-    if args.only is None or "seeds" in args.only:
-        run_seeds(results, args.klamm)
-    print(f"# {results.xfailed} known failures, {results.skipped} skipped, {time.time() - started:.0f} s")
-    print(f"{results.passed} passed, {results.failed} failed")
-    sys.exit(1 if results.failed else 0)
+    timings = []
+
+    sources = seeds.find_sources(ROOT) if wanted("seeds") else None
+    work = tempfile.mkdtemp(prefix="klamm-seeds-")
+    try:
+        built = None
+        if sources:
+            t0 = time.time()
+            built = seeds.build(sources, work, go_command())
+            timings.append(("seed builds", time.time() - t0))
+        # The free-port passes of klamm and Kafka run side by side (the
+        # clients mostly wait: on 2 cores this halves their time); the
+        # cluster passes and the seeds need the fixed ports, one at a time.
+        clients = [c for c in CLIENTS if wanted(c[0])]
+        passes = [threading.Thread(target=timed, args=(timings, f"{kind} clients", run_pass,
+                                                       results, kind, args.klamm, "free", clients))
+                  for kind in kinds]
+        for thread in passes:
+            thread.start()
+            if args.serial:
+                thread.join()
+        for thread in passes:
+            thread.join()
+        for kind in kinds:
+            if wanted("cluster"):
+                timed(timings, f"{kind} cluster", run_pass, results, kind, args.klamm, "cluster",
+                      [c for c in CLIENTS if c[0] in CLUSTER_CLIENTS])
+            if wanted("seeds"):
+                if built:
+                    timed(timings, f"{kind} seeds", run_seeds, results, kind, args.klamm, built)
+                else:
+                    print("SKIP seeds: shared/seeds/go is not beside the checkout or above it "
+                          "(it is in CI and in our checkouts)", flush=True)
+                    results.counts[(kind, "SKIP")] = results.counts.get((kind, "SKIP"), 0) + 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    for kind in kinds:
+        print(f"# [{kind}] {results.count('PASS', kind)} passed, {results.count('FAIL', kind)} failed, "
+              f"{results.count('XFAIL', kind)} known failures, {results.count('SKIP', kind)} skipped")
+    print("# time: " + ", ".join(f"{what} {secs:.0f} s" for what, secs in timings)
+          + f"; total {time.time() - started:.0f} s")
+    for line in results.failures:
+        print(f"# failed: {line}")
+    print(f"{results.count('PASS')} passed, {results.count('FAIL')} failed")
+    sys.exit(1 if results.count("FAIL") else 0)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ fn partitions(
         .filter(|(index, _)| wanted.is_none_or(|w| w.contains(&(*index as i32))))
         .filter(|(index, _)| {
             cluster
-                .replicas(*index as i32, topic.replication_factor)
+                .partition_replicas(topic, *index as i32)
                 .contains(&node_id)
         })
         .filter_map(|(index, log)| {

@@ -7,7 +7,9 @@
 //! the full list, so the client can retry with a version we know (KIP-511).
 //! Optional tagged fields at their defaults are left out, as Kafka does:
 //! librdkafka before 2.2 (Debian's kcat) fails to read them. From v3 the
-//! answer carries the supported and finalized features (`features.rs`).
+//! answer carries the supported and finalized features
+//! (`cluster/features.rs`), the finalized ones at the metadata log's
+//! position, as Kafka reports them.
 //!
 //! v5 (KIP-1242): a client may name the cluster and node it means to reach;
 //! naming one without the other is INVALID_REQUEST, and a broker that is not
@@ -21,7 +23,8 @@ use kafka_protocol::messages::api_versions_response::{
 use kafka_protocol::messages::{ApiKey, ApiVersionsResponse};
 use kafka_protocol::protocol::StrBytes;
 
-use super::features::{FEATURES, FINALIZED_EPOCH};
+use crate::cluster::features::SUPPORTED as FEATURES;
+use crate::cluster::Cluster;
 use crate::protocol::codec::encode_response;
 use crate::protocol::newer::{api_versions::Request, Newer};
 use crate::protocol::{Handler, Outcome, Reply, RequestContext, ADVERTISED};
@@ -42,7 +45,11 @@ fn api_list() -> Vec<ApiVersion> {
 
 /// The features of a v3+ answer; v3 leaves out supported features whose
 /// minimum is 0, which clients before KAFKA-17011 cannot read.
-fn with_features(response: ApiVersionsResponse, version: i16) -> ApiVersionsResponse {
+fn with_features(
+    response: ApiVersionsResponse,
+    version: i16,
+    cluster: &Cluster,
+) -> ApiVersionsResponse {
     let supported = FEATURES
         .iter()
         .filter(|f| version >= 4 || f.min > 0)
@@ -53,20 +60,20 @@ fn with_features(response: ApiVersionsResponse, version: i16) -> ApiVersionsResp
                 .with_max_version(f.max)
         })
         .collect();
-    let finalized = FEATURES
-        .iter()
-        .filter_map(|f| {
-            f.finalized.map(|level| {
-                FinalizedFeatureKey::default()
-                    .with_name(StrBytes::from_static_str(f.name))
-                    .with_min_version_level(level)
-                    .with_max_version_level(level)
-            })
+    let finalized = cluster
+        .features()
+        .finalized()
+        .into_iter()
+        .map(|(name, level)| {
+            FinalizedFeatureKey::default()
+                .with_name(StrBytes::from_static_str(name))
+                .with_min_version_level(level)
+                .with_max_version_level(level)
         })
         .collect();
     response
         .with_supported_features(supported)
-        .with_finalized_features_epoch(FINALIZED_EPOCH)
+        .with_finalized_features_epoch(cluster.features_epoch())
         .with_finalized_features(finalized)
 }
 
@@ -144,7 +151,7 @@ impl Handler for Api {
             );
             if valid_software_field(name) && valid_software_field(version) {
                 ctx.connection.set_software(name, version);
-                response = with_features(response, ctx.api_version);
+                response = with_features(response, ctx.api_version, &ctx.state.cluster);
             } else {
                 response.error_code = ResponseError::InvalidRequest.code();
                 ctx.refused(

@@ -57,7 +57,7 @@ pub(crate) fn describe_topic(
     let partitions = (0..topic.partition_count())
         .map(|p| {
             let replicas: Vec<BrokerId> = cluster
-                .replicas(p, topic.replication_factor)
+                .partition_replicas(topic, p)
                 .into_iter()
                 .map(BrokerId)
                 .collect();

@@ -5,6 +5,5 @@
 
 pub(crate) mod api_versions;
 pub(crate) mod describe_cluster;
-pub(crate) mod features;
 pub(crate) mod find_coordinator;
 pub(crate) mod metadata;

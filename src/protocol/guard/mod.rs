@@ -14,6 +14,7 @@
 //! Where the guard is deliberately stricter than the decoder (varints, known tag sizes, oversized
 //! counts) is documented on [`GuardError`]'s variants and in `walker.rs`.
 
+mod cluster_admin;
 mod groups;
 mod metadata_admin;
 mod produce_fetch;
@@ -172,6 +173,7 @@ fn all_messages() -> impl Iterator<Item = &'static MessageSchema> {
         .chain(metadata_admin::MESSAGES)
         .chain(groups::MESSAGES)
         .chain(transactions::MESSAGES)
+        .chain(cluster_admin::MESSAGES)
 }
 
 fn find(api_key: i16, version: i16) -> Option<&'static MessageSchema> {

@@ -52,6 +52,9 @@ pub(super) enum Ty {
     Bytes,
     NullableBytes,
     Struct(&'static StructSchema),
+    /// A struct behind a presence byte (kafka-protocol's `OptionStruct`): 1 means the struct
+    /// follows; any other value is null.
+    NullableStruct(&'static StructSchema),
     Array(Elem),
     NullableArray(Elem),
 }
@@ -59,6 +62,7 @@ pub(super) enum Ty {
 /// What an array holds. A separate enum (rather than `&Ty`) keeps the tables plain constants.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Elem {
+    Int8,
     Int32,
     Int64,
     String,
@@ -68,6 +72,7 @@ pub(super) enum Elem {
 impl Elem {
     pub(super) const fn ty(self) -> Ty {
         match self {
+            Elem::Int8 => Ty::Int8,
             Elem::Int32 => Ty::Int32,
             Elem::Int64 => Ty::Int64,
             Elem::String => Ty::String,

@@ -49,6 +49,7 @@ pub(super) fn min_size(ty: Ty, version: i16, flexible: bool) -> usize {
         Ty::Uuid => 16,
         Ty::String | Ty::NullableString => short_prefix,
         Ty::Bytes | Ty::NullableBytes | Ty::Array(_) | Ty::NullableArray(_) => long_prefix,
+        Ty::NullableStruct(_) => 1,
         Ty::Struct(schema) => {
             let fields: usize = schema
                 .fields
@@ -228,6 +229,14 @@ impl<'a> Walker<'a, '_> {
                 Some(length) => self.payload(length, start).map(drop),
             },
             Ty::Struct(schema) => self.walk_struct(schema),
+            Ty::NullableStruct(schema) => {
+                let [present] = self.array::<1>()?;
+                if present == 1 {
+                    self.walk_struct(schema)
+                } else {
+                    Ok(())
+                }
+            }
             Ty::Array(elem) | Ty::NullableArray(elem) => match self.length(Prefix::Int32)? {
                 None => self.null_or_refuse(matches!(ty, Ty::NullableArray(_)), start),
                 Some(count) => {

@@ -37,11 +37,17 @@ const KEYS: &[&str] = &[
     "api_key",
     "resource_name",
     "key",
+    "entity_type",
     "node_id",
     "broker_id",
     "transactional_id",
     "log_dir",
 ];
+
+/// Keys of elements no single field identifies: two fields together
+/// (`a+b`: ListConfigResources names broker 1 and its logger "1"), or a list
+/// field whose elements, in any order, make the key (a quota entity).
+const COMPOSITE_KEYS: &[&str] = &["resource_type+resource_name", "entity"];
 
 /// Keys shown as a bare index (`partitions[0]`).
 const INDEX_KEYS: &[&str] = &["partition_index", "index", "partition", "partition_id"];
@@ -151,21 +157,21 @@ fn list(path: &str, a: &[Tree], b: &[Tree], out: &mut Vec<Diff>) {
         }
         Some(key) => {
             let label = |item: &Tree| {
-                let value = item.field(key).map(Tree::render).unwrap_or_default();
+                let value = key_value(item, key).unwrap_or_default();
                 if INDEX_KEYS.contains(&key) {
                     format!("{path}[{value}]")
                 } else {
-                    format!("{path}[{key}={}]", value.trim_matches('"'))
+                    format!("{path}[{key}={}]", value.replace('"', ""))
                 }
             };
             for x in a {
-                match b.iter().find(|y| y.field(key) == x.field(key)) {
+                match b.iter().find(|y| key_value(y, key) == key_value(x, key)) {
                     Some(y) => walk(&label(x), x, y, out),
                     None => only_klamm.push((label(x), x)),
                 }
             }
             for y in b {
-                if !a.iter().any(|x| x.field(key) == y.field(key)) {
+                if !a.iter().any(|x| key_value(x, key) == key_value(y, key)) {
                     only_kafka.push((label(y), y));
                 }
             }
@@ -215,17 +221,36 @@ fn key_of(a: &[Tree], b: &[Tree]) -> Option<&'static str> {
     if a.is_empty() && b.is_empty() {
         return None;
     }
-    KEYS.iter().copied().find(|key| {
+    KEYS.iter().chain(COMPOSITE_KEYS).copied().find(|key| {
         [a, b].iter().all(|items| {
             let mut seen = HashSet::new();
-            items.iter().all(|item| match item.field(key) {
-                Some(value) if !matches!(value, Tree::Struct(_) | Tree::List(_)) => {
-                    seen.insert(value.render())
-                }
-                _ => false,
+            items.iter().all(|item| match key_value(item, key) {
+                Some(value) => seen.insert(value),
+                None => false,
             })
         })
     })
+}
+
+/// An element's key: a scalar field, two of them (`a+b`), or a list field
+/// of the composite keys rendered in a canonical order.
+fn key_value(item: &Tree, key: &str) -> Option<String> {
+    if let Some((first, second)) = key.split_once('+') {
+        return Some(format!(
+            "{}/{}",
+            key_value(item, first)?,
+            key_value(item, second)?
+        ));
+    }
+    match item.field(key)? {
+        Tree::List(elements) if COMPOSITE_KEYS.contains(&key) => {
+            let mut rendered: Vec<String> = elements.iter().map(Tree::render).collect();
+            rendered.sort();
+            Some(format!("[{}]", rendered.join(", ")))
+        }
+        Tree::Struct(_) | Tree::List(_) => None,
+        value => Some(value.render()),
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +280,16 @@ mod tests {
         );
         assert_eq!(diffs[1].path, "topics[name=c]");
         assert_eq!(diffs[1].klamm, "absent");
+    }
+
+    #[test]
+    fn composite_keys_match_elements_no_single_field_names() {
+        let a = "R { rs: [C { resource_name: \"1\", resource_type: 8 }, C { resource_name: \"1\", resource_type: 4 }] }";
+        let b = "R { rs: [C { resource_name: \"1\", resource_type: 4 }, C { resource_name: \"1\", resource_type: 8 }] }";
+        assert!(d(a, b).is_empty());
+        let a = "R { es: [E { entity: [D { entity_type: \"user\" }, D { entity_type: \"client-id\" }], v: 1 }, E { entity: [D { entity_type: \"ip\" }], v: 2 }] }";
+        let b = "R { es: [E { entity: [D { entity_type: \"ip\" }], v: 2 }, E { entity: [D { entity_type: \"client-id\" }, D { entity_type: \"user\" }], v: 1 }] }";
+        assert!(d(a, b).is_empty(), "{:?}", d(a, b));
     }
 
     #[test]

@@ -31,7 +31,7 @@ fn versions_match_kafka_protocol() {
             Err(GuardError::Unsupported { .. })
         ));
     }
-    assert_eq!(pairs, 210);
+    assert_eq!(pairs, 231);
     assert!(!has_schema(7, 0));
 }
 
@@ -138,7 +138,7 @@ fn every_reachable_array_element_takes_at_least_one_byte() {
         for ty in fields.chain(tagged) {
             let elem = match ty {
                 Ty::Array(e) | Ty::NullableArray(e) => e,
-                Ty::Struct(inner) => {
+                Ty::Struct(inner) | Ty::NullableStruct(inner) => {
                     visit(inner, version, flexible, arrays);
                     continue;
                 }

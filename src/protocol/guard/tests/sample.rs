@@ -177,6 +177,11 @@ impl Gen {
                 }
             }
             Ty::Struct(s) => self.structure(s),
+            // Present: the decoder's null (any byte but 1) has nothing after it to check.
+            Ty::NullableStruct(s) => {
+                self.out.push(1);
+                self.structure(s)
+            }
             Ty::Array(elem) | Ty::NullableArray(elem) => {
                 if !self.bad_slot(matches!(ty, Ty::NullableArray(_)), false) {
                     let field = self.field;

@@ -11,6 +11,7 @@ mod api_versions;
 mod case;
 mod cluster;
 mod configs;
+mod controller;
 mod coordinator;
 mod ctx;
 mod fetch;
@@ -22,7 +23,10 @@ mod metadata;
 mod offsets;
 mod produce;
 mod producer_ids;
+mod quotas;
+mod replicas;
 mod setup;
+mod topic_partitions;
 mod topics;
 mod unsupported;
 
@@ -50,6 +54,11 @@ const FAMILIES: &[fn(&Versions) -> Vec<Case>] = &[
     producer_ids::cases,
     configs::cases,
     topics::cases,
+    topic_partitions::cases,
+    replicas::cases,
+    controller::capture_cluster_id,
+    controller::cases,
+    quotas::cases,
     unsupported::cases,
     metadata::internal_topic_early_versions,
     topics::delete_internal_topic,

@@ -45,6 +45,7 @@ const SCENARIOS = [
   'compression-lz4',
   'compression-zstd',
   'group-takeover',
+  'list-topics',
 ]
 
 // ---------------------------------------------------------------------------
@@ -583,6 +584,16 @@ const scenarios = {
     const fromA = got.filter(m => m.tag === 'A').length
     const fromB = got.filter(m => m.tag === 'B').length
     log(`group-takeover: A ${JSON.stringify(assignment.A)} consumed ${fromA}, B ${JSON.stringify(assignment.B)} consumed ${fromB}`)
+  },
+
+  // Every topic, as a user's first look at a broker asks; it must hold the
+  // topics the earlier scenarios made.
+  'list-topics': async ctx => {
+    const admin = await getAdmin()
+    ctx.stage = 'listTopics'
+    const names = await admin.listTopics()
+    const missing = [`${prefix}-auto`, `${prefix}-gzip`].filter(t => !names.includes(t))
+    if (missing.length) throw new Error(`listTopics() lists ${names.length} topics, not ${missing}`)
   },
 }
 

@@ -247,6 +247,18 @@ class Client(harness.Client):
         finally:
             await asyncio.gather(stop(ca), stop(cb))
 
+    async def list_topics(self, deadline):
+        c = await self.consumer(None)
+        try:
+            self.check_listed(await c.topics(), "AIOKafkaConsumer.topics()")
+        finally:
+            await stop(c)
+        a = await self.admin()
+        try:
+            self.check_listed(await a.list_topics(), "AIOKafkaAdminClient.list_topics()")
+        finally:
+            await stop(a)
+
 
 async def amain(bootstrap, prefix):
     c = Client(bootstrap, prefix)

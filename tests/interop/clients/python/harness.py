@@ -160,7 +160,16 @@ class Client:
                 ("commit-resume", self.commit_resume),
                 ("headers", self.headers),
                 *((f"compression-{codec}", self.compression(codec)) for codec in CODECS),
-                ("group-takeover", self.group_takeover)]
+                ("group-takeover", self.group_takeover),
+                ("list-topics", self.list_topics)]
+
+    def check_listed(self, names, what):
+        """list-topics: a listing of every topic must hold those the earlier
+        scenarios made (every client makes <prefix>-auto and -gzip)."""
+        want = {f"{self.prefix}-auto", f"{self.prefix}-gzip"}
+        missing = want - set(names)
+        if missing:
+            raise Fail(f"{what} lists {len(names)} topics, not {sorted(missing)}")
 
     def take_group_consumer(self):
         c, self.group_consumer = self.group_consumer, None

@@ -230,6 +230,19 @@ class Client(harness.Client):
                 cb.close(timeout_ms=3000)
 
 
+    def list_topics(self, deadline):
+        c = self.consumer(None, deadline)
+        try:
+            self.check_listed(c.topics(), "KafkaConsumer.topics()")
+        finally:
+            c.close()
+        a = self.admin(deadline)
+        try:
+            self.check_listed(a.list_topics(), "KafkaAdminClient.list_topics()")
+        finally:
+            a.close()
+
+
 def main():
     args = harness.start(__doc__, level=logging.WARNING)
     if args is None:

@@ -198,6 +198,16 @@ class Client(harness.Client):
     def group_takeover(self, deadline):
         raise Skip("kcat has no admin API to create the 4-partition topic (auto-created topics have 1 partition)")
 
+    def list_topics(self, deadline):
+        cmd = [KCAT, "-b", self.bootstrap, "-L", "-J"]
+        try:
+            res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=left(deadline))
+        except subprocess.TimeoutExpired:
+            raise Fail("kcat -L did not answer before the deadline") from None
+        if res.returncode != 0:
+            raise Fail(f"kcat -L exited {res.returncode}: {res.stderr.decode(errors='replace').strip()[-200:]}")
+        self.check_listed([t["topic"] for t in decode_json_line(res.stdout)["topics"]], "kcat -L")
+
 
 def librdkafka_version():
     out = subprocess.run([KCAT, "-V"], capture_output=True, text=True, timeout=10)

@@ -1,6 +1,9 @@
 // Command confluent is klamm's interop test program for confluent-kafka-go
-// 0.11.6 (Debian's golang-github-confluentinc-confluent-kafka-go-dev, cgo over
-// librdkafka).
+// (cgo over librdkafka). build.sh builds it twice from this source: in
+// module mode against confluent-kafka-go/v2 from the module proxy (with the
+// librdkafka it bundles), and in GOPATH mode against Debian's 0.11.6 (over
+// Debian's librdkafka), mapped to the v2 import path; the API it uses is the
+// same in both.
 //
 // Usage: confluent <bootstrap host:port> <prefix>
 //
@@ -15,11 +18,12 @@ import (
 	"sort"
 	"time"
 
-	"github.com/confluentinc/confluent-kafka-go/kafka"
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"klamm-interop/harness"
 )
 
-const libraryVersion = "0.11.6" // pinned by the Debian package
+// libraryVersion is the module's version, or in the GOPATH build Debian's.
+var libraryVersion = harness.ModuleVersion("github.com/confluentinc/confluent-kafka-go/v2", "0.11.6")
 
 var bootstrap, prefix string
 
@@ -186,21 +190,23 @@ func createTopic(topic string, partitions int, deadline time.Time) error {
 	if res[0].Error.Code() != kafka.ErrNoError {
 		return fmt.Errorf("CreateTopics %s: %v", topic, res[0].Error)
 	}
-	md, err := a.GetMetadata(&topic, false, remainingMs(deadline))
-	if err != nil {
-		return fmt.Errorf("GetMetadata: %v", err)
-	}
-	tm, ok := md.Topics[topic]
-	if !ok {
-		return fmt.Errorf("topic %s not in metadata", topic)
-	}
-	if tm.Error.Code() != kafka.ErrNoError {
-		return fmt.Errorf("metadata for %s: %v", topic, tm.Error)
-	}
-	if len(tm.Partitions) != partitions {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(tm.Partitions), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(deadline, func() error {
+		md, err := a.GetMetadata(&topic, false, remainingMs(deadline))
+		if err != nil {
+			return fmt.Errorf("GetMetadata: %v", err)
+		}
+		tm, ok := md.Topics[topic]
+		if !ok {
+			return fmt.Errorf("topic %s not in metadata", topic)
+		}
+		if tm.Error.Code() != kafka.ErrNoError {
+			return fmt.Errorf("metadata for %s: %v", topic, tm.Error)
+		}
+		if len(tm.Partitions) != partitions {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(tm.Partitions), topic, partitions)
+		}
+		return nil
+	})
 }
 
 func assignment(c *kafka.Consumer) []int32 {
@@ -459,6 +465,38 @@ func groupTakeover(deadline time.Time) error {
 	return harness.CheckExactly(append(append([]*kafka.Message{}, got[0]...), got[1]...), view, recs)
 }
 
+// listTopics asks for every topic (Metadata for all topics: librdkafka >=
+// 2.1 sends v12), from a consumer and from an admin client.
+func listTopics(deadline time.Time) error {
+	c, err := newConsumer(prefix+"-lister", nil)
+	if err != nil {
+		return fmt.Errorf("NewConsumer: %v", err)
+	}
+	defer closeConsumer(c, deadline.Add(5*time.Second))
+	a, err := newAdmin()
+	if err != nil {
+		return fmt.Errorf("NewAdminClient: %v", err)
+	}
+	defer a.Close()
+	for _, lister := range []struct {
+		what string
+		get  func(*string, bool, int) (*kafka.Metadata, error)
+	}{{"Consumer.GetMetadata(all)", c.GetMetadata}, {"AdminClient.GetMetadata(all)", a.GetMetadata}} {
+		md, err := lister.get(nil, true, remainingMs(deadline))
+		if err != nil {
+			return fmt.Errorf("%s: %v", lister.what, err)
+		}
+		var names []string
+		for name := range md.Topics {
+			names = append(names, name)
+		}
+		if err := harness.CheckListed(names, prefix, lister.what); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("confluent", "confluent")
 	_, rdver := kafka.LibraryVersion()
@@ -472,5 +510,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }

@@ -74,6 +74,7 @@ type Scenarios struct {
 	Headers          Scenario
 	Compression      func(codec string) Scenario
 	GroupTakeover    Scenario
+	ListTopics       Scenario
 }
 
 // Run runs the scenarios in the order, and under the names, that every
@@ -89,6 +90,7 @@ func (s Scenarios) Run() {
 		run("compression-"+codec, s.Compression(codec))
 	}
 	run("group-takeover", s.GroupTakeover)
+	run("list-topics", s.ListTopics)
 	Logf("done in %.1fs", time.Since(started).Seconds())
 	os.Exit(0)
 }
@@ -307,6 +309,37 @@ func CheckPartitions[M any](msgs []M, view func(M) Received, byKey map[string]in
 		m := view(msg)
 		if p, ok := byKey[string(m.Key)]; ok && p != m.Partition {
 			return fmt.Errorf("record %s read from partition %d, its %s said %d", m.Key, m.Partition, ack, p)
+		}
+	}
+	return nil
+}
+
+// Eventually calls check until it returns nil or the deadline passes, and
+// returns its last error. After CreateTopics, the broker a client asks next
+// may not know the topic yet (Kafka's brokers learn it from the controller a
+// moment later; klamm's share one state): the checks of a new topic's
+// metadata go through this.
+func Eventually(deadline time.Time, check func() error) error {
+	for {
+		err := check()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// CheckListed is list-topics' check: a listing of every topic (what names
+// holds, as what listed it) must hold those the earlier scenarios made under
+// prefix (every program makes <prefix>-auto and -gzip).
+func CheckListed(names []string, prefix, what string) error {
+	listed := map[string]bool{}
+	for _, n := range names {
+		listed[n] = true
+	}
+	for _, want := range []string{prefix + "-auto", prefix + "-gzip"} {
+		if !listed[want] {
+			return fmt.Errorf("%s lists %d topics, not %s", what, len(names), want)
 		}
 	}
 	return nil

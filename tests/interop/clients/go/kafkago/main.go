@@ -1,12 +1,14 @@
-// Command kafkago is klamm's interop test program for segmentio's kafka-go
-// 0.2.1 (Debian's golang-github-segmentio-kafka-go-dev).
+// Command kafkago is klamm's interop test program for segmentio's kafka-go.
+// build.sh builds it twice from this source: in module mode against kafka-go
+// v0.4 from the module proxy, and in GOPATH mode against Debian's 0.2.1. What
+// 0.2.1 lacks (record headers, zstd, a writer that asks for topic creation)
+// is in lib_module.go and lib_debian.go.
 //
 // kafka-go 0.2.1 speaks only the pre-0.11 message format (Produce v2, magic 1
 // message sets, Fetch v2) and CreateTopics v0, which Kafka 4 dropped and klamm
-// does not serve: its scenarios are expected to fail against klamm. It has no
-// record headers and no zstd codec (those scenarios SKIP).
+// does not serve: that build's scenarios are expected to fail.
 //
-// Usage: kafkago <bootstrap host:port> <prefix>
+// Usage: kafkago <bootstrap host:port[,host:port...]> <prefix>
 //
 // It prints `VERSION ...` and then one `PASS|FAIL|SKIP <scenario>` line per
 // scenario on stdout, logs to stderr, and exits 0 even when scenarios fail.
@@ -14,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -31,8 +34,10 @@ import (
 	"klamm-interop/harness"
 )
 
+// libraryVersion is the module's version, or in the GOPATH build Debian's.
+var libraryVersion = harness.ModuleVersion("github.com/segmentio/kafka-go", debianVersion)
+
 const (
-	libraryVersion = "0.2.1" // pinned by the Debian package
 	// kafka-go retries forever inside its reader and writer: give each
 	// produce or consume step a shorter bound than the scenario's so that the
 	// program gets through all scenarios within its budget.
@@ -40,6 +45,10 @@ const (
 )
 
 var bootstrap, prefix string
+
+// brokers is the bootstrap list: run.py gives a comma-separated one when it
+// runs the program against three brokers.
+func brokers() []string { return strings.Split(bootstrap, ",") }
 
 func stepDeadline(deadline time.Time) time.Time {
 	if d := time.Now().Add(stepTimeout); d.Before(deadline) {
@@ -60,7 +69,13 @@ type libLog struct {
 	isErr bool
 }
 
-var subscribedRE = regexp.MustCompile(`subscribed to partitions: map\[([^\]]*)\]`)
+// The line a reader logs when it takes its assignment: 0.2.1 writes
+// `subscribed to partitions: map[0:-2 1:-2]`, v0.4 writes
+// `subscribed to topics and partitions: map[{topic:t partition:0}:-2 ...]`.
+var (
+	subscribedRE   = regexp.MustCompile(`subscribed to (?:topics and )?partitions: map\[(.*)\]`)
+	topicPartition = regexp.MustCompile(`partition:(\d+)\}`)
+)
 
 func (l *libLog) Write(p []byte) (int, error) {
 	line := strings.TrimSpace(string(p))
@@ -72,6 +87,11 @@ func (l *libLog) Write(p []byte) (int, error) {
 	}
 	if m := subscribedRE.FindStringSubmatch(line); m != nil {
 		var subs []int32
+		for _, p := range topicPartition.FindAllStringSubmatch(m[1], -1) {
+			if n, err := strconv.Atoi(p[1]); err == nil {
+				subs = append(subs, int32(n))
+			}
+		}
 		for _, kv := range strings.Fields(m[1]) {
 			if i := strings.IndexByte(kv, ':'); i > 0 {
 				if n, err := strconv.Atoi(kv[:i]); err == nil {
@@ -128,7 +148,7 @@ func produce(topic string, recs []harness.Record, codec kafka.CompressionCodec, 
 	l := newLogs("writer " + topic)
 	info, errs := l.loggers()
 	w := kafka.NewWriter(kafka.WriterConfig{
-		Brokers:          []string{bootstrap},
+		Brokers:          brokers(),
 		Topic:            topic,
 		Balancer:         &kafka.Hash{},
 		RequiredAcks:     -1,
@@ -140,6 +160,7 @@ func produce(topic string, recs []harness.Record, codec kafka.CompressionCodec, 
 		Logger:           info,
 		ErrorLogger:      errs,
 	})
+	configureWriter(w)
 	defer func() {
 		done := make(chan struct{})
 		go func() { w.Close(); close(done) }()
@@ -151,14 +172,27 @@ func produce(topic string, recs []harness.Record, codec kafka.CompressionCodec, 
 	}()
 	msgs := make([]kafka.Message, len(recs))
 	for i, r := range recs {
-		msgs[i] = kafka.Message{Key: []byte(r.Key), Value: []byte(r.Value)} // no headers in 0.2.1
+		msgs[i] = kafka.Message{Key: []byte(r.Key), Value: []byte(r.Value)}
+		setHeaders(&msgs[i], r.Headers)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), stepDeadline(deadline))
 	defer cancel()
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			return nil
+		}
+		// A topic the writer has the broker create is not there yet in
+		// Kafka's first Metadata answer (UNKNOWN_TOPIC_OR_PARTITION while its
+		// controller creates it). The writer fails the whole call on that,
+		// before sending anything, and kafka-go's README retries the write.
+		if (errors.Is(err, kafka.UnknownTopicOrPartition) || errors.Is(err, kafka.LeaderNotAvailable)) && attempt < 20 && ctx.Err() == nil {
+			harness.Logf("WriteMessages to %s, attempt %d: %v; retrying", topic, attempt, err)
+			time.Sleep(250 * time.Millisecond)
+			continue
+		}
 		return withLastError(fmt.Errorf("WriteMessages: %v", err), l)
 	}
-	return nil
 }
 
 type reader struct {
@@ -174,7 +208,7 @@ func newReader(name, group, topic string) *reader {
 	l := newLogs(name)
 	info, errs := l.loggers()
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           []string{bootstrap},
+		Brokers:           brokers(),
 		GroupID:           group,
 		Topic:             topic,
 		MinBytes:          1,
@@ -236,7 +270,7 @@ func collect(rs []*reader, got [][]kafka.Message, want int, deadline time.Time) 
 func dial(deadline time.Time) (*kafka.Conn, error) {
 	ctx, cancel := context.WithDeadline(context.Background(), stepDeadline(deadline))
 	defer cancel()
-	conn, err := kafka.DefaultDialer.DialContext(ctx, "tcp", bootstrap)
+	conn, err := kafka.DefaultDialer.DialContext(ctx, "tcp", brokers()[0])
 	if err != nil {
 		return nil, fmt.Errorf("Dial: %v", err)
 	}
@@ -253,19 +287,21 @@ func createTopic(topic string, partitions int, deadline time.Time) error {
 	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: partitions, ReplicationFactor: 1}); err != nil {
 		return fmt.Errorf("CreateTopics (v0): %v", err)
 	}
-	conn2, err := dial(deadline)
-	if err != nil {
-		return err
-	}
-	defer conn2.Close()
-	parts, err := conn2.ReadPartitions(topic)
-	if err != nil {
-		return fmt.Errorf("ReadPartitions: %v", err)
-	}
-	if len(parts) != partitions {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(parts), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(stepDeadline(deadline), func() error {
+		conn2, err := dial(deadline)
+		if err != nil {
+			return err
+		}
+		defer conn2.Close()
+		parts, err := conn2.ReadPartitions(topic)
+		if err != nil {
+			return fmt.Errorf("ReadPartitions: %v", err)
+		}
+		if len(parts) != partitions {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(parts), topic, partitions)
+		}
+		return nil
+	})
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -342,11 +378,7 @@ func commitResume(deadline time.Time) error {
 	return harness.CheckExactly(got[0], view, more)
 }
 
-func headers(deadline time.Time) error {
-	return harness.Skipf("kafka-go 0.2.1 has no record headers (its Message has none; it writes magic 1 message sets)")
-}
-
-// codecs has no zstd: kafka-go 0.2.1 has no such codec.
+// codecs are the codecs both versions have; lib_module.go adds zstd.
 var codecs = map[string]kafka.CompressionCodec{
 	"gzip":   gzip.NewCompressionCodec(),
 	"snappy": snappy.NewCompressionCodec(),
@@ -357,7 +389,7 @@ func compression(codec string) harness.Scenario {
 	cc := codecs[codec]
 	return func(deadline time.Time) error {
 		if cc == nil {
-			return harness.Skipf("kafka-go 0.2.1 has no %s codec", codec)
+			return harness.Skipf("kafka-go %s has no %s codec", libraryVersion, codec)
 		}
 		topic := prefix + "-" + codec
 		recs := harness.Compressible(codec)
@@ -419,6 +451,25 @@ func groupTakeover(deadline time.Time) error {
 	return harness.CheckExactly(append(append([]kafka.Message{}, got[0]...), got[1]...), view, recs)
 }
 
+// listTopics reads every partition of every topic (a Metadata request for
+// all topics) over one connection.
+func listTopics(deadline time.Time) error {
+	conn, err := dial(deadline)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return fmt.Errorf("ReadPartitions(): %v", err)
+	}
+	var names []string
+	for _, p := range parts {
+		names = append(names, p.Topic)
+	}
+	return harness.CheckListed(names, prefix, "Conn.ReadPartitions()")
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("kafkago", "kafkago-test")
 	fmt.Printf("VERSION kafka-go %s\n", libraryVersion)
@@ -431,5 +482,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }

@@ -1,5 +1,8 @@
-// Command sarama is klamm's interop test program for Shopify's sarama 1.22.1
-// (Debian's golang-github-shopify-sarama-dev), configured for Kafka 2.1.0.
+// Command sarama is klamm's interop test program for sarama. build.sh builds
+// it twice from this source: in module mode against IBM/sarama from the
+// module proxy, and in GOPATH mode against Debian's Shopify/sarama 1.22.1,
+// mapped to the IBM import path. What differs between the two (the Kafka
+// version each is configured for) is in lib_module.go and lib_debian.go.
 //
 // Usage: sarama <bootstrap host:port> <prefix>
 //
@@ -18,11 +21,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Shopify/sarama"
+	"github.com/IBM/sarama"
 	"klamm-interop/harness"
 )
 
-const libraryVersion = "1.22.1" // pinned by the Debian package
+// libraryVersion is the module's version, or in the GOPATH build Debian's.
+var libraryVersion = harness.ModuleVersion("github.com/IBM/sarama", debianVersion)
 
 var bootstrap, prefix string
 
@@ -34,7 +38,7 @@ func brokers() []string { return strings.Split(bootstrap, ",") }
 
 func newConfig() *sarama.Config {
 	c := sarama.NewConfig()
-	c.Version = sarama.V2_1_0_0 // the default speaks Kafka 0.8 formats
+	c.Version = kafkaVersion
 	c.ClientID = "klamm-interop-sarama"
 	c.Net.DialTimeout = 5 * time.Second
 	c.Net.ReadTimeout = 10 * time.Second
@@ -289,7 +293,7 @@ func collect(ms []*member, got [][]*sarama.ConsumerMessage, want int, deadline t
 	return err
 }
 
-func createTopic(topic string, partitions int32) error {
+func createTopic(topic string, partitions int32, deadline time.Time) error {
 	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
 	if err != nil {
 		return fmt.Errorf("NewClusterAdmin: %v", err)
@@ -298,20 +302,22 @@ func createTopic(topic string, partitions int32) error {
 	if err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: partitions, ReplicationFactor: 1}, false); err != nil {
 		return fmt.Errorf("CreateTopic: %v", err)
 	}
-	md, err := admin.DescribeTopics([]string{topic})
-	if err != nil {
-		return fmt.Errorf("DescribeTopics: %v", err)
-	}
-	if len(md) != 1 || md[0].Name != topic {
-		return fmt.Errorf("DescribeTopics returned %d topics", len(md))
-	}
-	if md[0].Err != sarama.ErrNoError {
-		return fmt.Errorf("metadata for %s: %v", topic, md[0].Err)
-	}
-	if int32(len(md[0].Partitions)) != partitions {
-		return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(md[0].Partitions), topic, partitions)
-	}
-	return nil
+	return harness.Eventually(deadline, func() error {
+		md, err := admin.DescribeTopics([]string{topic})
+		if err != nil {
+			return fmt.Errorf("DescribeTopics: %v", err)
+		}
+		if len(md) != 1 || md[0].Name != topic {
+			return fmt.Errorf("DescribeTopics returned %d topics", len(md))
+		}
+		if md[0].Err != sarama.ErrNoError {
+			return fmt.Errorf("metadata for %s: %v", topic, md[0].Err)
+		}
+		if int32(len(md[0].Partitions)) != partitions {
+			return fmt.Errorf("metadata shows %d partitions for %s, want %d", len(md[0].Partitions), topic, partitions)
+		}
+		return nil
+	})
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -328,7 +334,7 @@ func produceAutoTopic(deadline time.Time) error {
 }
 
 func createTopicScenario(deadline time.Time) error {
-	return createTopic(prefix+"-three", 3)
+	return createTopic(prefix+"-three", 3, deadline)
 }
 
 func produceKeyed(deadline time.Time) error {
@@ -477,7 +483,7 @@ func compression(codec string) harness.Scenario {
 				// sarama 1.22 has zstd codecs but sends them in Produce v3 (and
 				// fetches with Fetch v4); Kafka >= 2.1 takes zstd only in
 				// Produce v7+ / Fetch v10+ and answers UNSUPPORTED_COMPRESSION_TYPE.
-				return harness.Skipf("sarama 1.22.1 sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: %v", err)
+				return harness.Skipf("sarama %s sends zstd batches in Produce v3; zstd needs Produce v7+ (Kafka >= 2.1), the broker answered: %v", libraryVersion, err)
 			}
 			return err
 		}
@@ -497,7 +503,7 @@ func compression(codec string) harness.Scenario {
 func groupTakeover(deadline time.Time) error {
 	topic := prefix + "-four"
 	group := prefix + "-takeover"
-	if err := createTopic(topic, 4); err != nil {
+	if err := createTopic(topic, 4, deadline); err != nil {
 		return err
 	}
 	a, err := startMember("A", group, topic, nil)
@@ -552,6 +558,36 @@ func groupTakeover(deadline time.Time) error {
 	return harness.CheckExactly(append(append([]*sarama.ConsumerMessage{}, got[0]...), got[1]...), view, recs)
 }
 
+// listTopics asks for every topic, from a client and from an admin client.
+func listTopics(deadline time.Time) error {
+	client, err := sarama.NewClient(brokers(), newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClient: %v", err)
+	}
+	defer client.Close()
+	names, err := client.Topics()
+	if err != nil {
+		return fmt.Errorf("Client.Topics: %v", err)
+	}
+	if err := harness.CheckListed(names, prefix, "Client.Topics()"); err != nil {
+		return err
+	}
+	admin, err := sarama.NewClusterAdmin(brokers(), newConfig())
+	if err != nil {
+		return fmt.Errorf("NewClusterAdmin: %v", err)
+	}
+	defer admin.Close()
+	details, err := admin.ListTopics()
+	if err != nil {
+		return fmt.Errorf("ClusterAdmin.ListTopics: %v", err)
+	}
+	names = nil
+	for name := range details {
+		names = append(names, name)
+	}
+	return harness.CheckListed(names, prefix, "ClusterAdmin.ListTopics()")
+}
+
 func main() {
 	bootstrap, prefix = harness.Start("sarama", "sarama-test")
 	sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
@@ -565,5 +601,6 @@ func main() {
 		Headers:          headers,
 		Compression:      compression,
 		GroupTakeover:    groupTakeover,
+		ListTopics:       listTopics,
 	}.Run()
 }
