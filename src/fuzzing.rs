@@ -149,6 +149,8 @@ pub fn record_batch(data: &[u8]) {
         log_append_time: flags & 2 != 0,
         require_keys: flags & 4 != 0,
         allow_zstd: flags & 8 == 0,
+        timestamp_before_max_ms: i64::MAX,
+        timestamp_after_max_ms: i64::MAX,
         now_ms: NOW_MS,
     };
     let Ok(validated) = validate_batch(Bytes::from(batch.clone()), &rules) else {

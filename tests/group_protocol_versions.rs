@@ -21,7 +21,7 @@ use kafka_protocol::messages::offset_fetch_request::{
 };
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::protocol::{Message, StrBytes};
 
 const TOPIC: &str = "sweep-groups";
 
@@ -33,6 +33,8 @@ fn group(id: &str) -> GroupId {
     GroupId(s(id))
 }
 
+/// The advertised versions of `key` kafka-protocol writes requests at (the
+/// versions past it are `newer_versions.rs`'s).
 fn versions(client: &mut RawClient, key: ApiKey) -> std::ops::RangeInclusive<i16> {
     let response = client.send(0, &ApiVersionsRequest::default());
     let api = response
@@ -40,7 +42,13 @@ fn versions(client: &mut RawClient, key: ApiKey) -> std::ops::RangeInclusive<i16
         .iter()
         .find(|k| k.api_key == key as i16)
         .unwrap_or_else(|| panic!("{key:?} is not advertised"));
-    api.min_version..=api.max_version
+    let codec_max = match key {
+        ApiKey::OffsetCommit => OffsetCommitRequest::VERSIONS.max,
+        ApiKey::OffsetFetch => OffsetFetchRequest::VERSIONS.max,
+        ApiKey::DeleteGroups => DeleteGroupsRequest::VERSIONS.max,
+        _ => api.max_version,
+    };
+    api.min_version..=api.max_version.min(codec_max)
 }
 
 fn join_request(group_id: &str, member_id: &str) -> JoinGroupRequest {
@@ -256,6 +264,9 @@ fn every_advertised_version_of_every_group_api_answers() {
         assert_eq!(&main.members[0].client_host[..], "/127.0.0.1");
         assert_eq!(&main.members[0].member_assignment[..], b"all of it");
         assert_eq!(&*response.groups[1].group_state, "Dead");
+        // KIP-1043: from v6 a group that does not exist is an error.
+        let never = if v >= 6 { 69 } else { 0 };
+        assert_eq!(response.groups[1].error_code, never, "DescribeGroups v{v}");
     }
 
     for v in versions(&mut client, ApiKey::ListGroups) {
@@ -269,6 +280,12 @@ fn every_advertised_version_of_every_group_api_answers() {
         assert!(listed.contains(&"main"), "ListGroups v{v}: {listed:?}");
         if v >= 4 {
             assert!(response.groups.iter().all(|g| &*g.group_state == "Stable"));
+        }
+        if v >= 5 {
+            assert!(response.groups.iter().all(|g| &*g.group_type == "classic"));
+            let consumer = ListGroupsRequest::default().with_types_filter(vec![s("consumer")]);
+            let none = client.send(v, &consumer);
+            assert!(none.groups.is_empty(), "ListGroups v{v}: no KIP-848 groups");
         }
     }
 

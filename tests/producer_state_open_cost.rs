@@ -74,6 +74,8 @@ fn opening_a_gibibyte_of_idempotent_batches() {
             log_append_time: false,
             require_keys: false,
             allow_zstd: true,
+            timestamp_before_max_ms: i64::MAX,
+            timestamp_after_max_ms: i64::MAX,
             now_ms: now_ms(),
         };
         for i in 0..BATCHES {

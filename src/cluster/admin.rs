@@ -51,6 +51,9 @@ impl Cluster {
         if validate_only {
             return Ok(());
         }
+        if topic.internal {
+            return Err(ClusterError::InternalTopic(name.to_string()));
+        }
         let log_config = topic.settings().log;
         let mut opened = Vec::with_capacity((count - current) as usize);
         for p in current..count {
@@ -162,6 +165,9 @@ impl Cluster {
         let configs = change(&topic.configs())?;
         if validate_only {
             return Ok(());
+        }
+        if topic.internal {
+            return Err(ClusterError::InternalTopic(name.to_string()));
         }
         let settings = configs.settings(&self.settings.defaults);
         let previous = std::mem::replace(

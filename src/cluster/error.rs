@@ -27,6 +27,8 @@ pub enum ClusterError {
     InvalidReplicaAssignment(String),
     #[error("{0}")]
     InvalidRequest(String),
+    #[error("{0} is Kafka's internal topic of committed offsets; klamm keeps them in a log of its own and shows this topic as Kafka does, but does not delete or change it")]
+    InternalTopic(String),
     /// An unknown topic or partition, in the words of the operation.
     #[error("{0}")]
     NotFound(String),

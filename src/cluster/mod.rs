@@ -39,6 +39,23 @@ use crate::storage::{PartitionLog, Storage, StorageError};
 /// create a million directories).
 pub const MAX_PARTITIONS_PER_TOPIC: i32 = 100_000;
 
+/// Kafka's internal topic of committed offsets. klamm keeps committed
+/// offsets in a log of its own (`group::store`), in its own format, and
+/// shows this topic as Kafka does (Metadata, DescribeLogDirs, DescribeConfigs)
+/// so that tools which list or skip internal topics behave as on Kafka. Its
+/// partitions are empty and in memory: a client that fetches from it reads
+/// nothing, a producer is refused, and it is never persisted, created or
+/// deleted as a user topic.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+/// Kafka's default `offsets.topic.num.partitions`.
+pub const OFFSETS_TOPIC_PARTITIONS: i32 = 50;
+/// The configs Kafka's group coordinator sets on the offsets topic.
+const OFFSETS_TOPIC_CONFIGS: [(&str, &str); 3] = [
+    ("cleanup.policy", "compact"),
+    ("compression.type", "producer"),
+    ("segment.bytes", "104857600"),
+];
+
 /// Where clients reach a broker on one listener.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -66,6 +83,8 @@ pub struct Topic {
     pub name: String,
     pub id: Uuid,
     pub replication_factor: i16,
+    /// Kafka's internal topic (`OFFSETS_TOPIC`): shown, not stored.
+    pub internal: bool,
     /// Bytes and records in and out, for `/metrics`.
     pub traffic: crate::metrics::TopicTraffic,
     partitions: RwLock<Vec<Arc<PartitionLog>>>,
@@ -218,8 +237,51 @@ impl Cluster {
         cluster
             .storage
             .remove_orphans(&|dir| is_partition_of(&map, dir));
+        if map.by_name.contains_key(OFFSETS_TOPIC) {
+            warn!(
+                topic = OFFSETS_TOPIC,
+                "a user topic has the internal offsets topic's name (created by an older klamm); it is kept as it is"
+            );
+        } else {
+            let topic = cluster.offsets_topic()?;
+            map.by_id.insert(topic.id, Arc::clone(&topic));
+            map.by_name.insert(topic.name.clone(), topic);
+        }
         *cluster.write() = map;
         Ok(cluster)
+    }
+
+    /// The internal offsets topic: empty partitions in memory, an id that
+    /// stays the same across restarts of the cluster (clients cache ids).
+    fn offsets_topic(&self) -> Result<Arc<Topic>, StorageError> {
+        let overrides = OFFSETS_TOPIC_CONFIGS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let configs = TopicConfigs::from_stored(overrides);
+        let settings = configs.settings(&self.settings.defaults);
+        let logs = (0..OFFSETS_TOPIC_PARTITIONS)
+            .map(|p| self.storage.open_in_memory(OFFSETS_TOPIC, p, settings.log))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seed = [0u8; 16];
+        for (i, byte) in self
+            .cluster_id
+            .bytes()
+            .chain(OFFSETS_TOPIC.bytes())
+            .enumerate()
+        {
+            seed[i % 16] = seed[i % 16].rotate_left(3) ^ byte;
+        }
+        Ok(Arc::new(Topic {
+            name: OFFSETS_TOPIC.to_string(),
+            id: uuid::Builder::from_random_bytes(seed).into_uuid(),
+            replication_factor: 1,
+            internal: true,
+            traffic: crate::metrics::TopicTraffic::default(),
+            partitions: RwLock::new(logs),
+            configs: RwLock::new(Arc::new((configs, settings))),
+            assignment: RwLock::new(Vec::new()),
+        }))
     }
 
     fn read(&self) -> RwLockReadGuard<'_, TopicMap> {
@@ -454,6 +516,7 @@ impl Cluster {
             name: name.to_string(),
             id,
             replication_factor,
+            internal: false,
             traffic: crate::metrics::TopicTraffic::default(),
             partitions: RwLock::new(logs),
             configs: RwLock::new(Arc::new((configs, settings))),
@@ -510,9 +573,13 @@ impl Cluster {
         }
     }
 
-    /// Deletes a topic: the record first, then the data.
+    /// Deletes a topic: the record first, then the data. The internal
+    /// offsets topic is klamm's view of its own offsets log and stays.
     pub fn delete_topic(&self, name: &str) -> Result<Arc<Topic>, ClusterError> {
         let mut map = self.write();
+        if map.by_name.get(name).is_some_and(|t| t.internal) {
+            return Err(ClusterError::InternalTopic(name.to_string()));
+        }
         let topic = map
             .by_name
             .remove(name)
@@ -548,6 +615,7 @@ impl Cluster {
         let mut topics: Vec<StoredTopic> = map
             .by_name
             .values()
+            .filter(|t| !t.internal)
             .map(|t| StoredTopic {
                 name: t.name.clone(),
                 id: t.id,

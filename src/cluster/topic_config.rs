@@ -221,7 +221,7 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
     def(
         "message.timestamp.after.max.ms",
         Kind::Long { min: 0 },
-        LONG_MAX,
+        "3600000",
         Some("log.message.timestamp.after.max.ms"),
         "How far in the future a CreateTime timestamp may be.",
     ),
@@ -670,6 +670,16 @@ impl TopicConfigs {
         self.number("min.insync.replicas", broker)
     }
 
+    /// How far before the broker's clock a CreateTime timestamp may be.
+    pub fn timestamp_before_max_ms(&self, broker: &BrokerDefaults) -> i64 {
+        self.number("message.timestamp.before.max.ms", broker)
+    }
+
+    /// How far after the broker's clock a CreateTime timestamp may be.
+    pub fn timestamp_after_max_ms(&self, broker: &BrokerDefaults) -> i64 {
+        self.number("message.timestamp.after.max.ms", broker)
+    }
+
     /// The typed values the produce path and the logs need.
     pub fn settings(&self, broker: &BrokerDefaults) -> TopicSettings {
         TopicSettings {
@@ -678,6 +688,8 @@ impl TopicConfigs {
             log_append_time: self.log_append_time(broker),
             compacted: self.compacted(broker),
             min_insync_replicas: self.min_insync_replicas(broker),
+            timestamp_before_max_ms: self.timestamp_before_max_ms(broker),
+            timestamp_after_max_ms: self.timestamp_after_max_ms(broker),
         }
     }
 }
@@ -691,6 +703,8 @@ pub struct TopicSettings {
     pub log_append_time: bool,
     pub compacted: bool,
     pub min_insync_replicas: i64,
+    pub timestamp_before_max_ms: i64,
+    pub timestamp_after_max_ms: i64,
 }
 
 #[cfg(test)]

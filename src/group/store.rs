@@ -136,6 +136,8 @@ fn rules() -> ValidationRules {
         log_append_time: false,
         require_keys: true,
         allow_zstd: false,
+        timestamp_before_max_ms: i64::MAX,
+        timestamp_after_max_ms: i64::MAX,
         now_ms: 0,
     }
 }

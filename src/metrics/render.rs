@@ -113,7 +113,10 @@ fn requests(state: &BrokerState, out: &mut String) {
 type CountOf = fn(&super::traffic::TrafficCounts) -> u64;
 
 fn topics(state: &BrokerState, out: &mut String) {
+    // The internal offsets topic is a view of klamm's own log, with nothing
+    // in its 50 partitions: it would only add lines.
     let mut topics = state.cluster.topics();
+    topics.retain(|t| !t.internal);
     topics.sort_by(|a, b| a.name.cmp(&b.name));
     let counters: [(&str, &str, CountOf); 4] = [
         (

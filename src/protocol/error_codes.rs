@@ -35,8 +35,12 @@ pub fn for_batch(error: &BatchError) -> ResponseError {
         | BatchError::OffsetRangeMismatch { .. }
         | BatchError::InvalidSequence { .. }
         | BatchError::Decompression { .. }
-        | BatchError::Record(_)
-        | BatchError::MissingKey { .. } => ResponseError::InvalidRecord,
+        | BatchError::Record(_) => ResponseError::InvalidRecord,
+        // Kafka names the batch after its worst record: a bad timestamp.
+        BatchError::InvalidRecords(problems) if problems.any_timestamp => {
+            ResponseError::InvalidTimestamp
+        }
+        BatchError::InvalidRecords(_) => ResponseError::InvalidRecord,
     }
 }
 
@@ -72,9 +76,9 @@ pub fn for_config(_: &ConfigError) -> ResponseError {
 
 pub fn for_cluster(error: &ClusterError) -> ResponseError {
     match error {
-        ClusterError::InvalidTopicName(_) | ClusterError::TopicCollision { .. } => {
-            ResponseError::InvalidTopicException
-        }
+        ClusterError::InvalidTopicName(_)
+        | ClusterError::TopicCollision { .. }
+        | ClusterError::InternalTopic(_) => ResponseError::InvalidTopicException,
         ClusterError::TopicExists(_) => ResponseError::TopicAlreadyExists,
         ClusterError::UnknownTopic(_) => ResponseError::UnknownTopicOrPartition,
         ClusterError::UnknownTopicId(_) => ResponseError::UnknownTopicId,
@@ -138,13 +142,9 @@ pub fn for_group(error: &GroupError) -> ResponseError {
     }
 }
 
-/// InitProducerId errors. A producer asking with an epoch that is neither
-/// its current nor its previous one is fenced (KIP-360); PRODUCER_FENCED
-/// exists from v4 (KIP-588), older clients get INVALID_PRODUCER_EPOCH.
-pub fn for_producer(error: &ProducerError, api_version: i16) -> ResponseError {
+/// InitProducerId errors.
+pub fn for_producer(error: &ProducerError) -> ResponseError {
     match error {
-        ProducerError::Fenced { .. } if api_version >= 4 => ResponseError::ProducerFenced,
-        ProducerError::Fenced { .. } => ResponseError::InvalidProducerEpoch,
         ProducerError::HalfClaim { .. } => ResponseError::InvalidRequest,
         ProducerError::Storage(e) => for_storage(e),
     }
@@ -176,7 +176,7 @@ mod tests {
         });
         assert_eq!(crc, ResponseError::CorruptMessage);
         assert!(crc.is_retriable());
-        let invalid = for_batch(&BatchError::MissingKey { index: 0 });
+        let invalid = for_batch(&BatchError::ControlBatch);
         assert_eq!(invalid, ResponseError::InvalidRecord);
         assert!(!invalid.is_retriable());
     }

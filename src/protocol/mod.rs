@@ -15,6 +15,7 @@ mod discovery;
 pub(crate) mod error_codes;
 mod groups;
 mod guard;
+mod newer;
 mod response_errors;
 pub(crate) mod response_frame;
 
@@ -136,6 +137,10 @@ pub(crate) trait Handler {
     const KEY: ApiKey;
     const MIN_VERSION: i16;
     const MAX_VERSION: i16;
+    /// The oldest version ApiVersions advertises, when Kafka advertises
+    /// versions it no longer serves (Produce v0-2); requests at those
+    /// versions close the connection, as Kafka's do.
+    const ADVERTISED_MIN: i16 = Self::MIN_VERSION;
     /// Whether the request can wait (long poll), so the connection flushes
     /// earlier responses before running it.
     const MAY_WAIT: bool = false;
@@ -159,6 +164,11 @@ macro_rules! apis {
         /// Every API klamm implements: (key, min version, max version).
         pub(crate) const SUPPORTED: &[(ApiKey, i16, i16)] = &[
             $((<$family::$module::Api as Handler>::KEY, <$family::$module::Api as Handler>::MIN_VERSION, <$family::$module::Api as Handler>::MAX_VERSION),)*
+        ];
+
+        /// What ApiVersions lists: (key, oldest advertised version, max version).
+        pub(crate) const ADVERTISED: &[(ApiKey, i16, i16)] = &[
+            $((<$family::$module::Api as Handler>::KEY, <$family::$module::Api as Handler>::ADVERTISED_MIN, <$family::$module::Api as Handler>::MAX_VERSION),)*
         ];
 
         /// Whether a request with this api key may wait before answering.
@@ -239,6 +249,13 @@ fn supported_versions(api_key: i16) -> Option<(ApiKey, i16, i16)> {
         .find(|(key, _, _)| *key as i16 == api_key)
 }
 
+fn advertised_min(key: ApiKey) -> i16 {
+    ADVERTISED
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or(i16::MAX, |(_, min, _)| *min)
+}
+
 /// Answers one request frame.
 pub(crate) async fn handle_frame(
     state: &BrokerState,
@@ -272,6 +289,11 @@ pub(crate) fn checked_header(frame: &[u8]) -> Result<(codec::RequestHeader, usiz
             return Err(discovery::api_versions::unsupported_version_reply(
                 correlation_id,
             ));
+        }
+        if api_version >= 0 && api_version < min && advertised_min(key) <= api_version {
+            return Err(Reply::Close(format!(
+                "{key:?} v{api_version} is advertised, as Kafka 4 advertises it for librdkafka (KAFKA-18659), but not served: klamm serves v{min}-v{max}"
+            )));
         }
         return Err(Reply::Close(format!(
             "{key:?} v{api_version} is not supported (klamm serves v{min}-v{max})"
@@ -460,3 +482,36 @@ fn decode<H: Handler>(version: i16, body: &Bytes) -> Result<Decoded<H::Request>,
 
 /// Kafka's value for "authorized operations were not requested".
 pub(crate) const OPERATIONS_NOT_REQUESTED: i32 = i32::MIN;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Versions advertised below what a handler serves (Produce v0-2, as
+    /// Kafka 4 advertises them) never reach the guard or a decoder: the
+    /// header check closes the connection, saying why.
+    #[test]
+    fn versions_advertised_but_not_served_close_before_the_guard() {
+        let mut unserved = 0;
+        for ((key, advertised_min, max), (_, min, served_max)) in ADVERTISED.iter().zip(SUPPORTED) {
+            assert_eq!(max, served_max, "{key:?}");
+            for version in *advertised_min..*min {
+                unserved += 1;
+                let mut frame = Vec::new();
+                frame.extend_from_slice(&(*key as i16).to_be_bytes());
+                frame.extend_from_slice(&version.to_be_bytes());
+                frame.extend_from_slice(&[0, 0, 0, 1, 0xff, 0xff]);
+                match checked_header(&frame) {
+                    Err(Reply::Close(reason)) => {
+                        assert!(
+                            reason.contains("advertised"),
+                            "{key:?} v{version}: {reason}"
+                        )
+                    }
+                    other => panic!("{key:?} v{version}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(unserved, 3, "Produce v0-2");
+    }
+}

@@ -195,6 +195,8 @@ mod tests {
             log_append_time: false,
             require_keys: false,
             allow_zstd: false,
+            timestamp_before_max_ms: i64::MAX,
+            timestamp_after_max_ms: i64::MAX,
             now_ms: 0,
         };
         validate_batch(batch.clone(), &rules).unwrap();

@@ -36,7 +36,7 @@ pub use faults::{DiskFault, DiskFaults};
 pub use flush::{fsync_count, Durable, GroupCommit};
 pub use log::{LogConfig, LogLocation, LogOffsets, LogRead, PartitionLog, Removed, LEADER_EPOCH};
 pub use segment::TimestampMatch;
-pub use validate::{validate_batch, BatchError, ValidationRules};
+pub use validate::{validate_batch, BatchError, RecordProblem, RecordProblems, ValidationRules};
 
 const LOCK_FILE: &str = ".lock";
 const CLEAN_SHUTDOWN_FILE: &str = ".clean-shutdown";
@@ -161,6 +161,25 @@ impl Storage {
             now_ms(),
         )
         .map(|log| self.with_seam(log))
+    }
+
+    /// An empty partition log that lives in memory whatever the store: for
+    /// topics klamm shows but keeps nothing in (`cluster::OFFSETS_TOPIC`).
+    pub fn open_in_memory(
+        &self,
+        topic: &str,
+        partition: i32,
+        config: LogConfig,
+    ) -> Result<Arc<PartitionLog>, StorageError> {
+        PartitionLog::open(
+            format!("{topic}-{partition}"),
+            LogLocation::Memory,
+            config,
+            None,
+            false,
+            false,
+            now_ms(),
+        )
     }
 
     /// Opens one of klamm's own logs (committed offsets and group state),

@@ -116,6 +116,8 @@ fn rules() -> ValidationRules {
         log_append_time: false,
         require_keys: false,
         allow_zstd: true,
+        timestamp_before_max_ms: i64::MAX,
+        timestamp_after_max_ms: i64::MAX,
         now_ms: 0,
     }
 }

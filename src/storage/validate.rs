@@ -5,6 +5,12 @@
 //! that matches the records (compressed ones are decompressed to check), and
 //! no control batches from clients. The batch's max timestamp is recomputed
 //! and, for `LogAppendTime` topics, replaced by the broker's clock.
+//!
+//! Then each record is checked as Kafka's log validator checks it: a key on
+//! a compacted topic, a CreateTime timestamp within
+//! `message.timestamp.before.max.ms` and `.after.max.ms` of the broker's
+//! clock. Every record is checked, not only up to the first bad one, and
+//! the batch is refused naming each bad record (KIP-467).
 
 use bytes::Bytes;
 use thiserror::Error;
@@ -24,6 +30,11 @@ const MAX_INFLATION: u64 = 64;
 /// And never more than this, whatever `max.message.bytes` is.
 const MAX_DECOMPRESSED_BYTES: u64 = 1 << 30;
 
+/// How many invalid records of one batch are named. Kafka names them all;
+/// a batch of millions of tiny invalid records would make that a response
+/// of hundreds of megabytes, so klamm counts the rest without naming them.
+pub const MAX_RECORD_PROBLEMS: usize = 10_000;
+
 /// How many decompressed bytes a batch may hold under `max.message.bytes`.
 fn decompression_limit(max_message_bytes: usize) -> u64 {
     (max_message_bytes as u64)
@@ -41,7 +52,39 @@ pub struct ValidationRules {
     pub require_keys: bool,
     /// zstd needs Produce v7 or later.
     pub allow_zstd: bool,
+    /// How far before and after `now_ms` a CreateTime timestamp may be
+    /// (`message.timestamp.before.max.ms`, `.after.max.ms`).
+    pub timestamp_before_max_ms: i64,
+    pub timestamp_after_max_ms: i64,
     pub now_ms: i64,
+}
+
+/// A record the log validator refuses, by its index in the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordProblem {
+    /// A compacted topic's record without a key.
+    MissingKey { index: u32 },
+    /// A CreateTime timestamp outside the topic's window; `offset` is the
+    /// record's offset as the producer numbered it.
+    Timestamp {
+        index: u32,
+        timestamp: i64,
+        offset: i64,
+    },
+}
+
+/// The refused records of a batch: the first `MAX_RECORD_PROBLEMS`, how
+/// many in all, and the timestamp window they were held to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordProblems {
+    pub listed: Vec<RecordProblem>,
+    pub total: usize,
+    /// Whether any record's timestamp was refused (Kafka then answers
+    /// INVALID_TIMESTAMP for the batch, else INVALID_RECORD).
+    pub any_timestamp: bool,
+    /// (earliest, latest) allowed timestamp, computed as Kafka computes it
+    /// (wrapping, as Java's long arithmetic does).
+    pub window: (i64, i64),
 }
 
 /// Why a produced batch was refused.
@@ -85,8 +128,8 @@ pub enum BatchError {
     },
     #[error("invalid record: {0}")]
     Record(RecordError),
-    #[error("compacted topic cannot accept a record without a key (record {index})")]
-    MissingKey { index: u32 },
+    #[error("{} of the batch's records are invalid, the first: {:?}", .0.total, .0.listed.first())]
+    InvalidRecords(RecordProblems),
 }
 
 /// Validates the records of one partition in a produce request.
@@ -163,7 +206,7 @@ pub fn validate_batch(
 
     let body = records.slice(HEADER_LEN..);
     let limit = decompression_limit(rules.max_message_bytes);
-    let stats = scan_records(&header, codec, &body, rules.require_keys, limit)?;
+    let stats = scan_records(&header, codec, &body, rules, limit)?;
 
     let mut patch = HeaderPatch::new(&records).ok_or(BatchError::Truncated {
         declared: HEADER_LEN,
@@ -196,26 +239,61 @@ struct RecordStats {
     offset_delta_of_max: i32,
 }
 
+/// Whether Kafka's validator refuses a CreateTime `timestamp` (-1 is "no
+/// timestamp" and never refused).
+fn timestamp_out_of_range(timestamp: i64, rules: &ValidationRules) -> bool {
+    if rules.log_append_time || timestamp == -1 {
+        return false;
+    }
+    let behind = i128::from(rules.now_ms) - i128::from(timestamp);
+    behind > i128::from(rules.timestamp_before_max_ms)
+        || -behind > i128::from(rules.timestamp_after_max_ms)
+}
+
 fn scan_records(
     header: &BatchHeader,
     codec: Compression,
     body: &[u8],
-    require_keys: bool,
+    rules: &ValidationRules,
     limit: u64,
 ) -> Result<RecordStats, BatchError> {
     let mut stats = RecordStats {
         max_timestamp: i64::MIN,
         offset_delta_of_max: 0,
     };
-    let mut missing_key = None;
+    let mut problems = RecordProblems {
+        listed: Vec::new(),
+        total: 0,
+        any_timestamp: false,
+        window: (
+            rules.now_ms.wrapping_sub(rules.timestamp_before_max_ms),
+            rules.now_ms.wrapping_add(rules.timestamp_after_max_ms),
+        ),
+    };
     let mut visit = |r: &super::records::RecordInfo| {
         let timestamp = header.base_timestamp.saturating_add(r.timestamp_delta);
         if timestamp > stats.max_timestamp {
             stats.max_timestamp = timestamp;
             stats.offset_delta_of_max = r.index as i32;
         }
-        if require_keys && r.key_is_null && missing_key.is_none() {
-            missing_key = Some(r.index);
+        // One problem per record, the key's first, as Kafka's validator has it.
+        let problem = if rules.require_keys && r.key_is_null {
+            Some(RecordProblem::MissingKey { index: r.index })
+        } else if timestamp_out_of_range(timestamp, rules) {
+            problems.any_timestamp = true;
+            Some(RecordProblem::Timestamp {
+                index: r.index,
+                timestamp,
+                offset: header.base_offset.saturating_add(i64::from(r.offset_delta)),
+            })
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            problems.total += 1;
+            if problems.listed.len() < MAX_RECORD_PROBLEMS {
+                problems.listed.push(problem);
+            }
         }
         true
     };
@@ -237,8 +315,8 @@ fn scan_records(
         },
         other => BatchError::Record(other),
     })?;
-    if let Some(index) = missing_key {
-        return Err(BatchError::MissingKey { index });
+    if problems.total > 0 {
+        return Err(BatchError::InvalidRecords(problems));
     }
     Ok(stats)
 }
@@ -254,6 +332,8 @@ mod tests {
             log_append_time: false,
             require_keys: false,
             allow_zstd: true,
+            timestamp_before_max_ms: i64::MAX,
+            timestamp_after_max_ms: i64::MAX,
             now_ms: 5_000,
         }
     }
@@ -324,14 +404,55 @@ mod tests {
     }
 
     #[test]
-    fn compacted_topics_need_keys() {
-        let batch = build_batch(0, &[b"a"]);
+    fn compacted_topics_need_keys_on_every_record() {
+        let batch = build_batch(0, &[b"a", b"b"]);
         let mut compact = rules();
         compact.require_keys = true;
-        assert!(matches!(
-            validate_batch(Bytes::from(batch), &compact),
-            Err(BatchError::MissingKey { index: 0 })
-        ));
+        let Err(BatchError::InvalidRecords(problems)) =
+            validate_batch(Bytes::from(batch), &compact)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(
+            problems.listed,
+            vec![
+                RecordProblem::MissingKey { index: 0 },
+                RecordProblem::MissingKey { index: 1 }
+            ]
+        );
+        assert!(!problems.any_timestamp);
+    }
+
+    #[test]
+    fn timestamps_outside_the_window_are_named_record_by_record() {
+        // Record 1 is an hour and a millisecond ahead of the clock.
+        let mut ahead = rules();
+        ahead.timestamp_after_max_ms = 3_600_000;
+        ahead.now_ms = 1_000 - 3_600_001;
+        let batch = build_batch(1_000 - 1, &[b"ok", b"ahead"]);
+        let Err(BatchError::InvalidRecords(problems)) = validate_batch(Bytes::from(batch), &ahead)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(
+            problems.listed,
+            vec![RecordProblem::Timestamp {
+                index: 1,
+                timestamp: 1_000,
+                offset: 1
+            }]
+        );
+        assert!(problems.any_timestamp);
+        assert_eq!(problems.window, (ahead.now_ms.wrapping_sub(i64::MAX), 999));
+        // Behind the clock counts from before.max.ms, and LogAppendTime
+        // topics take the broker's clock instead.
+        let mut behind = rules();
+        behind.timestamp_before_max_ms = 10;
+        behind.now_ms = 2_000;
+        let batch = build_batch(1_000, &[b"old"]);
+        assert!(validate_batch(Bytes::from(batch.clone()), &behind).is_err());
+        behind.log_append_time = true;
+        assert!(validate_batch(Bytes::from(batch), &behind).is_ok());
     }
 
     #[test]

@@ -96,6 +96,32 @@ impl RawClient {
         Some(decoded)
     }
 
+    /// Sends a body written by hand (a version kafka-protocol cannot write)
+    /// under a proper header; the response body after its header, or `None`
+    /// if the broker closed the connection.
+    #[allow(dead_code)]
+    pub fn send_body(&mut self, key: ApiKey, version: i16, body: &[u8]) -> Option<Bytes> {
+        self.correlation_id += 1;
+        let header = RequestHeader::default()
+            .with_request_api_key(key as i16)
+            .with_request_api_version(version)
+            .with_correlation_id(self.correlation_id)
+            .with_client_id(Some(StrBytes::from_static_str("klamm-raw-test")));
+        let mut frame = BytesMut::new();
+        header
+            .encode(&mut frame, key.request_header_version(version))
+            .expect("header encodes");
+        frame.put_slice(body);
+        let mut sized = (frame.len() as i32).to_be_bytes().to_vec();
+        sized.extend_from_slice(&frame);
+        self.stream.write_all(&sized).ok()?;
+        let mut response = self.read_frame()?;
+        let header = ResponseHeader::decode(&mut response, key.response_header_version(version))
+            .expect("header");
+        assert_eq!(header.correlation_id, self.correlation_id);
+        Some(response)
+    }
+
     /// Whether the broker closed the connection (reads EOF within the timeout).
     pub fn is_closed(&mut self) -> bool {
         self.stream

@@ -1,7 +1,8 @@
 //! DescribeLogDirs (key 35): klamm's one log directory with each
 //! partition's size. Every partition is current (offset lag 0) and none is
 //! a future replica being moved. From v4 the filesystem's total and usable
-//! bytes are reported (statvfs).
+//! bytes are reported (statvfs); from v5 whether the directory is cordoned
+//! (never: see `protocol/newer`).
 //!
 //! A broker that keeps everything in memory has no directory: it reports
 //! one named `<in-memory>` with the sizes of its in-memory logs and -1 for
@@ -19,6 +20,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use crate::cluster::{Cluster, Topic};
+use crate::protocol::newer::Newer;
 use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
@@ -110,14 +112,14 @@ fn topics(
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::DescribeLogDirs;
     const MIN_VERSION: i16 = 1;
-    const MAX_VERSION: i16 = 4;
-    type Request = DescribeLogDirsRequest;
-    type Response = DescribeLogDirsResponse;
+    const MAX_VERSION: i16 = 5;
+    type Request = Newer<DescribeLogDirsRequest>;
+    type Response = Newer<DescribeLogDirsResponse>;
 
     async fn handle(
         ctx: &RequestContext<'_>,
-        request: DescribeLogDirsRequest,
-    ) -> Outcome<DescribeLogDirsResponse> {
+        Newer(request): Newer<DescribeLogDirsRequest>,
+    ) -> Outcome<Newer<DescribeLogDirsResponse>> {
         let cluster = &ctx.state.cluster;
         let dir = cluster
             .data_dir()
@@ -134,6 +136,8 @@ impl Handler for Api {
                 result = result.with_total_bytes(total).with_usable_bytes(usable);
             }
         }
-        Outcome::Respond(DescribeLogDirsResponse::default().with_results(vec![result]))
+        Outcome::Respond(Newer(
+            DescribeLogDirsResponse::default().with_results(vec![result]),
+        ))
     }
 }

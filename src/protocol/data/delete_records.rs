@@ -2,13 +2,15 @@
 //! (offset -1: to the high watermark) and answers with the new low
 //! watermark. An offset past the high watermark is OFFSET_OUT_OF_RANGE.
 //! The move is durable and every reader respects it (see
-//! `PartitionLog::delete_records`).
+//! `PartitionLog::delete_records`). A partition named twice is moved once,
+//! to the last offset given for it, as Kafka's request map keeps it.
 
+use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::delete_records_response::{
     DeleteRecordsPartitionResult, DeleteRecordsTopicResult,
 };
-use kafka_protocol::messages::{ApiKey, DeleteRecordsRequest, DeleteRecordsResponse};
+use kafka_protocol::messages::{ApiKey, DeleteRecordsRequest, DeleteRecordsResponse, TopicName};
 
 use crate::protocol::error_codes::for_storage;
 use crate::protocol::{Handler, Outcome, RequestContext};
@@ -40,17 +42,22 @@ impl Handler for Api {
         ctx: &RequestContext<'_>,
         request: DeleteRecordsRequest,
     ) -> Outcome<DeleteRecordsResponse> {
-        let topics = request
-            .topics
-            .iter()
-            .map(|t| {
-                let partitions = t
-                    .partitions
-                    .iter()
-                    .map(|p| {
-                        let result = DeleteRecordsPartitionResult::default()
-                            .with_partition_index(p.partition_index);
-                        match delete(ctx, &t.name.0, p.partition_index, p.offset) {
+        let mut wanted: IndexMap<TopicName, IndexMap<i32, i64>> = IndexMap::new();
+        for topic in request.topics {
+            let partitions = wanted.entry(topic.name).or_default();
+            for p in topic.partitions {
+                partitions.insert(p.partition_index, p.offset);
+            }
+        }
+        let topics = wanted
+            .into_iter()
+            .map(|(name, partitions)| {
+                let partitions = partitions
+                    .into_iter()
+                    .map(|(index, offset)| {
+                        let result =
+                            DeleteRecordsPartitionResult::default().with_partition_index(index);
+                        match delete(ctx, &name.0, index, offset) {
                             Ok(low_watermark) => result.with_low_watermark(low_watermark),
                             Err(error) => {
                                 result.with_low_watermark(-1).with_error_code(error.code())
@@ -59,7 +66,7 @@ impl Handler for Api {
                     })
                     .collect();
                 DeleteRecordsTopicResult::default()
-                    .with_name(t.name.clone())
+                    .with_name(name)
                     .with_partitions(partitions)
             })
             .collect();

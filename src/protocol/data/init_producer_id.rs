@@ -1,6 +1,7 @@
 //! InitProducerId (key 22): an id and epoch for an idempotent producer,
 //! which Java (3.0+), franz-go and kafka-python 3.x ask for before their
-//! first produce.
+//! first produce: a new id at epoch 0 every time, as Kafka's answer to a
+//! request without a transactional id (`producers.rs`).
 //!
 //! klamm does not implement transactions. A request with a transactional id
 //! gets INVALID_REQUEST, as FindCoordinator does for a transaction key: a
@@ -52,7 +53,7 @@ impl Handler for Api {
             Ok(granted) => InitProducerIdResponse::default()
                 .with_producer_id(ProducerId(granted.producer_id))
                 .with_producer_epoch(granted.epoch),
-            Err(e) => failure(for_producer(&e, ctx.api_version)),
+            Err(e) => failure(for_producer(&e)),
         };
         Outcome::Respond(response)
     }

@@ -5,18 +5,32 @@
 //! nothing is sent back; Kafka then closes the connection if anything failed,
 //! which is the only way such a client learns of it. With fsync-before-ack
 //! the response waits until every appended batch is on disk.
+//!
+//! From v13 topics are named by id; an id the cluster does not know is
+//! UNKNOWN_TOPIC_ID. From v10 a partition led by another broker of a
+//! simulated cluster is answered with its leader (KIP-951). Kafka 4 still
+//! advertises v0-2 (librdkafka reads a minimum above 0 as "no produce",
+//! KAFKA-18659) but closes the connection on them, and so does klamm.
 
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
-use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TopicName};
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse,
+    TopicProduceResponse,
+};
+use kafka_protocol::messages::{ApiKey, BrokerId, ProduceRequest, ProduceResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
+use uuid::Uuid;
 
+use super::leader_hints::LeaderHints;
 use crate::cluster::Topic;
 use crate::conformance::Deviation;
 use crate::protocol::error_codes::{for_batch, for_storage};
 use crate::protocol::{Handler, Outcome, RequestContext};
-use crate::storage::{now_ms, validate_batch, ValidationRules};
+use crate::storage::{
+    now_ms, validate_batch, BatchError, PartitionLog, RecordProblem, RecordProblems,
+    ValidationRules,
+};
 
 pub struct Api;
 
@@ -28,6 +42,88 @@ fn error(index: i32, error: ResponseError, message: Option<String>) -> Partition
         .with_error_message(message.map(StrBytes::from_string))
 }
 
+/// A batch refused by the log (its records, or the producer's sequence):
+/// Kafka reports the partition's log start offset with the error.
+fn refused(
+    log: &PartitionLog,
+    index: i32,
+    e: ResponseError,
+    message: String,
+) -> PartitionProduceResponse {
+    error(index, e, Some(message))
+        .with_log_start_offset(log.offsets().map_or(-1, |o| o.log_start_offset))
+}
+
+/// The records Kafka's log validator refused (KIP-467), in its words: each
+/// record by its index (v8+), and the batch's message.
+fn record_errors(
+    topic: &str,
+    index: i32,
+    problems: &RecordProblems,
+) -> (Vec<BatchIndexAndErrorMessage>, String) {
+    let (earliest, latest) = problems.window;
+    let listed: Vec<(i32, String)> = problems
+        .listed
+        .iter()
+        .map(|problem| match *problem {
+            RecordProblem::MissingKey { index: record } => (
+                record as i32,
+                format!("Compacted topic cannot accept message without key in topic partition {topic}-{index}"),
+            ),
+            RecordProblem::Timestamp {
+                index: record,
+                timestamp,
+                offset,
+            } => (
+                record as i32,
+                format!("Timestamp {timestamp} of message with offset {offset} is out of range. The timestamp should be within [{earliest}, {latest}]"),
+            ),
+        })
+        .collect();
+    let message = if problems.any_timestamp {
+        "One or more records have been rejected due to invalid timestamp".to_string()
+    } else {
+        let first: Vec<String> = listed
+            .iter()
+            .take(3)
+            .map(|(record, message)| {
+                format!("RecordError(batchIndex={record}, message='{message}')")
+            })
+            .collect();
+        format!(
+            "One or more records have been rejected due to {} record errors in total, and only showing the first three errors at most: [{}]",
+            problems.total,
+            first.join(", ")
+        )
+    };
+    let errors = listed
+        .into_iter()
+        .map(|(record, message)| {
+            BatchIndexAndErrorMessage::default()
+                .with_batch_index(record)
+                .with_batch_index_error_message(Some(StrBytes::from_string(message)))
+        })
+        .collect();
+    (errors, message)
+}
+
+/// Whether Kafka refuses the batch before its log sees it, and so answers
+/// log start offset -1: the request's shape (not exactly one batch, an old
+/// format, zstd before v7), or a batch damaged in transit or too large.
+fn refused_before_the_log(e: &BatchError) -> bool {
+    matches!(
+        e,
+        BatchError::Missing
+            | BatchError::MoreThanOneBatch { .. }
+            | BatchError::UnsupportedMagic(_)
+            | BatchError::ZstdNeedsNewerProduce
+            | BatchError::Truncated { .. }
+            | BatchError::LengthTooSmall(_)
+            | BatchError::CrcMismatch { .. }
+            | BatchError::TooLarge { .. }
+    )
+}
+
 /// Appends one partition's records; the response, and a wait for the fsync
 /// if the broker flushes before acking.
 fn produce_partition(
@@ -37,6 +133,13 @@ fn produce_partition(
     records: Option<bytes::Bytes>,
     acks: i16,
 ) -> (PartitionProduceResponse, Option<crate::storage::Durable>) {
+    if let Some(topic) = topic.filter(|t| t.internal) {
+        let message = format!("Cannot append to internal topic {}", topic.name);
+        return (
+            error(index, ResponseError::InvalidTopicException, Some(message)),
+            None,
+        );
+    }
     let log = match ctx.led_partition(topic, index) {
         Ok(log) => log,
         Err(e) => return (error(index, e, None), None),
@@ -64,11 +167,31 @@ fn produce_partition(
         log_append_time: settings.log_append_time,
         require_keys: settings.compacted,
         allow_zstd: ctx.api_version >= 7,
+        timestamp_before_max_ms: settings.timestamp_before_max_ms,
+        timestamp_after_max_ms: settings.timestamp_after_max_ms,
         now_ms: now,
     };
     let batch = match validate_batch(records.unwrap_or_default(), &rules) {
         Ok(batch) => batch,
-        Err(e) => return (error(index, for_batch(&e), Some(e.to_string())), None),
+        Err(e) if refused_before_the_log(&e) => {
+            return (error(index, for_batch(&e), Some(e.to_string())), None)
+        }
+        Err(BatchError::InvalidRecords(problems)) => {
+            let code = if problems.any_timestamp {
+                ResponseError::InvalidTimestamp
+            } else {
+                ResponseError::InvalidRecord
+            };
+            let (errors, message) = record_errors(&topic.name, index, &problems);
+            let response = refused(&log, index, code, message);
+            // The per-record list exists from v8.
+            return if ctx.api_version >= 8 {
+                (response.with_record_errors(errors), None)
+            } else {
+                (response, None)
+            };
+        }
+        Err(e) => return (refused(&log, index, for_batch(&e), e.to_string()), None),
     };
     // Bits 7-15 of the attributes are unused in magic 2; Kafka ignores them.
     let attributes = batch.header.header().attributes;
@@ -111,53 +234,75 @@ fn produce_partition(
                 .with_log_start_offset(appended.log_start_offset);
             (response, appended.durable)
         }
-        Err(e) => (error(index, for_storage(&e), Some(e.to_string())), None),
+        Err(e) => (refused(&log, index, for_storage(&e), e.to_string()), None),
     }
 }
 
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::Produce;
     const MIN_VERSION: i16 = 3;
-    const MAX_VERSION: i16 = 11;
+    const ADVERTISED_MIN: i16 = 0;
+    const MAX_VERSION: i16 = 13;
     type Request = ProduceRequest;
     type Response = ProduceResponse;
 
     async fn handle(ctx: &RequestContext<'_>, request: ProduceRequest) -> Outcome<ProduceResponse> {
         let acks = request.acks;
         let valid_acks = matches!(acks, -1..=1);
+        let by_id = ctx.api_version >= 13;
         // Kafka collects the request into a map keyed by topic and
         // partition, so a partition named twice is appended once, with the
         // last batch given for it, and answered once.
-        let mut requested: IndexMap<TopicName, IndexMap<i32, Option<bytes::Bytes>>> =
+        let mut requested: IndexMap<(TopicName, Uuid), IndexMap<i32, Option<bytes::Bytes>>> =
             IndexMap::new();
         for topic_data in request.topic_data {
-            let partitions = requested.entry(topic_data.name).or_default();
+            let partitions = requested
+                .entry((topic_data.name, topic_data.topic_id))
+                .or_default();
             for data in topic_data.partition_data {
                 partitions.insert(data.index, data.records);
             }
         }
         let mut topics = Vec::with_capacity(requested.len());
         let mut waits = Vec::new();
-        for (name, requested_partitions) in requested {
-            let topic = ctx.state.cluster.topic(&name.0);
+        let mut hints = LeaderHints::default();
+        for ((name, id), requested_partitions) in requested {
+            let topic = if by_id {
+                ctx.state.cluster.topic_by_id(&id)
+            } else {
+                ctx.state.cluster.topic(&name.0)
+            };
             let mut partitions = Vec::with_capacity(requested_partitions.len());
             for (index, records) in requested_partitions {
                 if !valid_acks {
                     partitions.push(error(index, ResponseError::InvalidRequiredAcks, None));
                     continue;
                 }
-                let (response, durable) =
+                if by_id && topic.is_none() {
+                    partitions.push(error(index, ResponseError::UnknownTopicId, None));
+                    continue;
+                }
+                let (mut response, durable) =
                     produce_partition(ctx, topic.as_deref(), index, records, acks);
                 if let Some(durable) = durable {
                     waits.push((topics.len(), partitions.len(), durable));
                 }
+                if let (Some(topic), true) = (&topic, ctx.api_version >= 10) {
+                    if response.error_code == ResponseError::NotLeaderOrFollower.code() {
+                        let (leader, epoch) = hints.leader(ctx, topic, index);
+                        response.current_leader = LeaderIdAndEpoch::default()
+                            .with_leader_id(BrokerId(leader))
+                            .with_leader_epoch(epoch);
+                    }
+                }
                 partitions.push(response);
             }
-            topics.push(
-                TopicProduceResponse::default()
-                    .with_name(name)
-                    .with_partition_responses(partitions),
-            );
+            let response = TopicProduceResponse::default().with_partition_responses(partitions);
+            topics.push(if by_id {
+                response.with_topic_id(id)
+            } else {
+                response.with_name(name)
+            });
         }
         for (t, p, durable) in waits {
             let failure = match durable.await {
@@ -183,11 +328,30 @@ impl Handler for Api {
             return match failed {
                 Some((t, p)) => Outcome::Close(format!(
                     "acks=0 produce to {}-{} failed with error code {}",
-                    &*t.name.0, p.index, p.error_code
+                    if by_id {
+                        t.topic_id.to_string()
+                    } else {
+                        t.name.0.to_string()
+                    },
+                    p.index,
+                    p.error_code
                 )),
                 None => Outcome::NoResponse,
             };
         }
-        Outcome::Respond(ProduceResponse::default().with_responses(topics))
+        let node_endpoints = hints
+            .into_nodes()
+            .map(|(id, host, port)| {
+                NodeEndpoint::default()
+                    .with_node_id(BrokerId(id))
+                    .with_host(StrBytes::from_string(host))
+                    .with_port(port)
+            })
+            .collect();
+        Outcome::Respond(
+            ProduceResponse::default()
+                .with_responses(topics)
+                .with_node_endpoints(node_endpoints),
+        )
     }
 }

@@ -3,7 +3,14 @@
 //! Every client starts here and comes back whenever something moves. Broker
 //! addresses are those of the listener the request arrived on. Unknown topics
 //! are created when the broker allows it and the client asks for it (always
-//! before v4, by `allow_auto_topic_creation` from v4), as Kafka does.
+//! before v4, by `allow_auto_topic_creation` from v4), as Kafka does; a name
+//! that is not a legal topic name is INVALID_TOPIC_EXCEPTION.
+//!
+//! Topics may be named by id from v12: if any entry carries an id, the ids
+//! are answered and the names ignored, an unknown id with UNKNOWN_TOPIC_ID
+//! and a null name. v10 and v11 carry the id field but Kafka refuses ids
+//! (and null names) in them: the whole request gets INVALID_REQUEST, each
+//! entry echoed, no brokers, as Kafka's error response has it.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{
@@ -13,7 +20,7 @@ use kafka_protocol::messages::{ApiKey, BrokerId, MetadataRequest, MetadataRespon
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
-use crate::cluster::{Cluster, Topic};
+use crate::cluster::{names, Cluster, Topic};
 use crate::protocol::error_codes::for_cluster;
 use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED};
 use crate::storage::LEADER_EPOCH;
@@ -65,6 +72,7 @@ pub(crate) fn describe_topic(
     MetadataResponseTopic::default()
         .with_name(Some(name(&topic.name)))
         .with_topic_id(topic.id)
+        .with_is_internal(topic.internal)
         .with_partitions(partitions)
         .with_topic_authorized_operations(operations)
 }
@@ -79,7 +87,7 @@ fn topic_error(topic: Option<&str>, id: Uuid, error: ResponseError) -> MetadataR
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::Metadata;
     const MIN_VERSION: i16 = 0;
-    const MAX_VERSION: i16 = 12;
+    const MAX_VERSION: i16 = 13;
     type Request = MetadataRequest;
     type Response = MetadataResponse;
 
@@ -90,6 +98,9 @@ impl Handler for Api {
         let state = ctx.state;
         let cluster = &state.cluster;
         let version = ctx.api_version;
+        if let Some(refusal) = ids_before_v12(ctx, &request) {
+            return Outcome::Respond(refusal);
+        }
         let topic_ops = if request.include_topic_authorized_operations {
             TOPIC_OPERATIONS
         } else {
@@ -110,11 +121,29 @@ impl Handler for Api {
             // v0 had no null: an empty list meant every topic.
             Some(list) => list.is_empty() && version == 0,
         };
+        let by_id = request
+            .topics
+            .iter()
+            .flatten()
+            .any(|t| !t.topic_id.is_nil());
         let topics = if all_topics {
             cluster
                 .topics()
                 .iter()
                 .map(|t| describe_topic(cluster, t, topic_ops))
+                .collect()
+        } else if by_id {
+            let mut seen = std::collections::HashSet::new();
+            request
+                .topics
+                .iter()
+                .flatten()
+                .map(|t| t.topic_id)
+                .filter(|id| !id.is_nil() && seen.insert(*id))
+                .map(|id| match cluster.topic_by_id(&id) {
+                    Some(t) => describe_topic(cluster, &t, topic_ops),
+                    None => topic_error(None, id, ResponseError::UnknownTopicId),
+                })
                 .collect()
         } else {
             let auto_create = state.config.auto_create_topics
@@ -122,20 +151,10 @@ impl Handler for Api {
             let mut seen = std::collections::HashSet::new();
             let mut topics = Vec::new();
             for wanted in request.topics.iter().flatten() {
-                let key = (
-                    wanted.name.as_ref().map(|n| n.0.to_string()),
-                    wanted.topic_id,
-                );
-                if !seen.insert(key) {
-                    continue;
+                let Some(topic) = &wanted.name else { continue };
+                if seen.insert(topic.0.to_string()) {
+                    topics.push(lookup_by_name(cluster, topic, auto_create, topic_ops));
                 }
-                topics.push(match &wanted.name {
-                    Some(topic) => lookup_by_name(cluster, topic, auto_create, topic_ops),
-                    None => match cluster.topic_by_id(&wanted.topic_id) {
-                        Some(t) => describe_topic(cluster, &t, topic_ops),
-                        None => topic_error(None, wanted.topic_id, ResponseError::UnknownTopicId),
-                    },
-                });
             }
             topics
         };
@@ -160,6 +179,39 @@ impl Handler for Api {
     }
 }
 
+/// Kafka's answer to topic ids or null names before v12: INVALID_REQUEST
+/// for the whole request, every entry echoed with the error.
+fn ids_before_v12(ctx: &RequestContext<'_>, request: &MetadataRequest) -> Option<MetadataResponse> {
+    if ctx.api_version >= 12 {
+        return None;
+    }
+    let topics = request.topics.as_ref()?;
+    let offending = topics
+        .iter()
+        .any(|t| !t.topic_id.is_nil() || t.name.is_none());
+    if !offending {
+        return None;
+    }
+    let reason = format!(
+        "Topic IDs are not supported in requests for version {}",
+        ctx.api_version
+    );
+    ctx.refused(Api::KEY, ResponseError::InvalidRequest, &reason);
+    let topics = topics
+        .iter()
+        .map(|t| {
+            let echoed = t.name.clone().unwrap_or_default();
+            topic_error(Some(&echoed.0), t.topic_id, ResponseError::InvalidRequest)
+        })
+        .collect();
+    Some(
+        MetadataResponse::default()
+            .with_controller_id(BrokerId(-1))
+            .with_cluster_id(None)
+            .with_topics(topics),
+    )
+}
+
 fn lookup_by_name(
     cluster: &Cluster,
     topic: &TopicName,
@@ -169,6 +221,13 @@ fn lookup_by_name(
     let topic_name: &str = &topic.0;
     if let Some(t) = cluster.topic(topic_name) {
         return describe_topic(cluster, &t, ops);
+    }
+    if names::invalid_reason(topic_name).is_some() {
+        return topic_error(
+            Some(topic_name),
+            Uuid::nil(),
+            ResponseError::InvalidTopicException,
+        );
     }
     if !auto_create {
         return topic_error(

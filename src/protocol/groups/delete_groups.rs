@@ -5,6 +5,7 @@ use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{ApiKey, DeleteGroupsRequest, DeleteGroupsResponse};
 
 use crate::protocol::error_codes::group_code;
+use crate::protocol::newer::Newer;
 use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
@@ -12,14 +13,14 @@ pub struct Api;
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::DeleteGroups;
     const MIN_VERSION: i16 = 0;
-    const MAX_VERSION: i16 = 2;
-    type Request = DeleteGroupsRequest;
-    type Response = DeleteGroupsResponse;
+    const MAX_VERSION: i16 = 3;
+    type Request = Newer<DeleteGroupsRequest>;
+    type Response = Newer<DeleteGroupsResponse>;
 
     async fn handle(
         ctx: &RequestContext<'_>,
-        request: DeleteGroupsRequest,
-    ) -> Outcome<DeleteGroupsResponse> {
+        Newer(request): Newer<DeleteGroupsRequest>,
+    ) -> Outcome<Newer<DeleteGroupsResponse>> {
         let mut results = Vec::with_capacity(request.groups_names.len());
         for group_id in request.groups_names {
             let result = match ctx.groups() {
@@ -32,6 +33,6 @@ impl Handler for Api {
                     .with_error_code(group_code(result.err().as_ref())),
             );
         }
-        Outcome::Respond(DeleteGroupsResponse::default().with_results(results))
+        Outcome::Respond(Newer(DeleteGroupsResponse::default().with_results(results)))
     }
 }

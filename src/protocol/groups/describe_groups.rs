@@ -1,7 +1,9 @@
 //! DescribeGroups (key 15): state, protocol and members of groups; a group
-//! that does not exist is described as Dead, as Kafka does. Member metadata
-//! and assignments are shown only while the group is Stable.
+//! that does not exist is described as Dead, as Kafka does, and from v6 is
+//! GROUP_ID_NOT_FOUND (KIP-1043). Member metadata and assignments are shown
+//! only while the group is Stable.
 
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{ApiKey, DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::StrBytes;
@@ -17,7 +19,7 @@ const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::DescribeGroups;
     const MIN_VERSION: i16 = 0;
-    const MAX_VERSION: i16 = 5;
+    const MAX_VERSION: i16 = 6;
     type Request = DescribeGroupsRequest;
     type Response = DescribeGroupsResponse;
 
@@ -45,6 +47,18 @@ impl Handler for Api {
                 }
             };
             let description = coordinator.describe(&group_id.0).await;
+            if description.state == "Dead" && ctx.api_version >= 6 {
+                let message = format!("Group {} not found.", &*group_id);
+                groups.push(
+                    DescribedGroup::default()
+                        .with_group_id(group_id)
+                        .with_group_state(StrBytes::from_static_str("Dead"))
+                        .with_error_code(ResponseError::GroupIdNotFound.code())
+                        .with_error_message(Some(StrBytes::from_string(message)))
+                        .with_authorized_operations(operations),
+                );
+                continue;
+            }
             let members = description
                 .members
                 .into_iter()

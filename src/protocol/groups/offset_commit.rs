@@ -1,7 +1,9 @@
 //! OffsetCommit (key 8): store a group's consumed positions. Partitions that
 //! do not exist and metadata that is too large are refused one by one; the
 //! rest is committed together, by a current member of the group or, while
-//! the group has no members, by any client (generation -1).
+//! the group has no members, by any client (generation -1). From v10 topics
+//! are named by id (the request read in `protocol/newer`); an id the cluster
+//! does not know is UNKNOWN_TOPIC_ID.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_commit_response::{
@@ -11,6 +13,7 @@ use kafka_protocol::messages::{ApiKey, OffsetCommitRequest, OffsetCommitResponse
 
 use crate::group::types::{CommitAuthor, OffsetCommit};
 use crate::protocol::error_codes::for_group;
+use crate::protocol::newer::Newer;
 use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
@@ -18,29 +21,40 @@ pub struct Api;
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::OffsetCommit;
     const MIN_VERSION: i16 = 2;
-    const MAX_VERSION: i16 = 9;
-    type Request = OffsetCommitRequest;
+    const MAX_VERSION: i16 = 10;
+    type Request = Newer<OffsetCommitRequest>;
     type Response = OffsetCommitResponse;
 
     async fn handle(
         ctx: &RequestContext<'_>,
-        request: OffsetCommitRequest,
+        Newer(request): Newer<OffsetCommitRequest>,
     ) -> Outcome<OffsetCommitResponse> {
         let cluster = &ctx.state.cluster;
+        let by_id = ctx.api_version >= 10;
         let max_metadata = ctx.state.groups.offset_metadata_max_bytes();
         // Per partition: Some(error) already decided, None = to be committed.
         let mut decided: Vec<Vec<Option<ResponseError>>> = Vec::with_capacity(request.topics.len());
         let mut offsets = Vec::new();
         for topic in &request.topics {
-            let known = cluster.topic(&topic.name.0);
+            let (known, unknown) = if by_id {
+                (
+                    cluster.topic_by_id(&topic.topic_id),
+                    ResponseError::UnknownTopicId,
+                )
+            } else {
+                (
+                    cluster.topic(&topic.name.0),
+                    ResponseError::UnknownTopicOrPartition,
+                )
+            };
             let row = topic
                 .partitions
                 .iter()
                 .map(|p| {
-                    let exists = known
-                        .as_ref()
-                        .is_some_and(|t| (0..t.partition_count()).contains(&p.partition_index));
-                    if !exists {
+                    let Some(known) = &known else {
+                        return Some(unknown);
+                    };
+                    if !(0..known.partition_count()).contains(&p.partition_index) {
                         return Some(ResponseError::UnknownTopicOrPartition);
                     }
                     if p.committed_metadata
@@ -50,7 +64,7 @@ impl Handler for Api {
                         return Some(ResponseError::OffsetMetadataTooLarge);
                     }
                     offsets.push(OffsetCommit {
-                        topic: topic.name.0.to_string(),
+                        topic: known.name.to_string(),
                         partition: p.partition_index,
                         offset: p.committed_offset,
                         leader_epoch: p.committed_leader_epoch,
@@ -99,9 +113,12 @@ impl Handler for Api {
                             .with_error_code(error.map_or(0, |e| e.code()))
                     })
                     .collect();
-                OffsetCommitResponseTopic::default()
-                    .with_name(topic.name)
-                    .with_partitions(partitions)
+                let response = OffsetCommitResponseTopic::default().with_partitions(partitions);
+                if by_id {
+                    response.with_topic_id(topic.topic_id)
+                } else {
+                    response.with_name(topic.name)
+                }
             })
             .collect();
         Outcome::Respond(OffsetCommitResponse::default().with_topics(topics))

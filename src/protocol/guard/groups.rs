@@ -1,7 +1,8 @@
 //! Request schemas for consumer-group coordination: offsets, the classic join/sync/heartbeat
 //! protocol, group listing and deletion, and the KIP-848 consumer-group APIs.
 //!
-//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders.
+//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders; the versions past
+//! them (`protocol/newer`) from Kafka 4.4's message specs.
 
 use super::schema::{
     field, nullable_structs, structs, Elem, MessageSchema, StructSchema, Ty, Versions as V,
@@ -10,13 +11,13 @@ use super::schema::{
 pub(super) const MESSAGES: &[MessageSchema] = &[
     MessageSchema {
         api_key: 8,
-        versions: V::range(2, 9),
+        versions: V::range(2, 10),
         flexible_from: Some(8),
         body: &OFFSET_COMMIT_REQUEST,
     },
     MessageSchema {
         api_key: 9,
-        versions: V::range(1, 9),
+        versions: V::range(1, 10),
         flexible_from: Some(6),
         body: &OFFSET_FETCH_REQUEST,
     },
@@ -64,7 +65,7 @@ pub(super) const MESSAGES: &[MessageSchema] = &[
     },
     MessageSchema {
         api_key: 42,
-        versions: V::range(0, 2),
+        versions: V::range(0, 3),
         flexible_from: Some(2),
         body: &DELETE_GROUPS_REQUEST,
     },
@@ -88,7 +89,7 @@ pub(super) const MESSAGES: &[MessageSchema] = &[
     },
 ];
 
-// OffsetCommit (8): v2-9, flexible from v8.
+// OffsetCommit (8): v2-10, flexible from v8; v10 (topic ids) from Kafka 4.4's spec (protocol/newer).
 
 const OFFSET_COMMIT_REQUEST: StructSchema = StructSchema {
     name: "OffsetCommitRequest",
@@ -106,7 +107,8 @@ const OFFSET_COMMIT_REQUEST: StructSchema = StructSchema {
 const OFFSET_COMMIT_REQUEST_TOPIC: StructSchema = StructSchema {
     name: "OffsetCommitRequestTopic",
     fields: &[
-        field("name", Ty::String, V::ALL),
+        field("name", Ty::String, V::upto(9)),
+        field("topic_id", Ty::Uuid, V::from(10)),
         field(
             "partitions",
             structs(&OFFSET_COMMIT_REQUEST_PARTITION),
@@ -127,7 +129,7 @@ const OFFSET_COMMIT_REQUEST_PARTITION: StructSchema = StructSchema {
     tagged: &[],
 };
 
-// OffsetFetch (9): v1-9, flexible from v6.
+// OffsetFetch (9): v1-10, flexible from v6; v10 (topic ids) from Kafka 4.4's spec (protocol/newer).
 
 const OFFSET_FETCH_REQUEST: StructSchema = StructSchema {
     name: "OffsetFetchRequest",
@@ -171,7 +173,8 @@ const OFFSET_FETCH_REQUEST_GROUP: StructSchema = StructSchema {
 const OFFSET_FETCH_REQUEST_TOPICS: StructSchema = StructSchema {
     name: "OffsetFetchRequestTopics",
     fields: &[
-        field("name", Ty::String, V::from(8)),
+        field("name", Ty::String, V::range(8, 9)),
+        field("topic_id", Ty::Uuid, V::from(10)),
         field("partition_indexes", Ty::Array(Elem::Int32), V::from(8)),
     ],
     tagged: &[],
@@ -301,7 +304,7 @@ const LIST_GROUPS_REQUEST: StructSchema = StructSchema {
     tagged: &[],
 };
 
-// DeleteGroups (42): v0-2, flexible from v2.
+// DeleteGroups (42): v0-3, flexible from v2; v3 is v2 (protocol/newer).
 
 const DELETE_GROUPS_REQUEST: StructSchema = StructSchema {
     name: "DeleteGroupsRequest",

@@ -1,7 +1,8 @@
 //! Request schemas for metadata, handshake and cluster administration: Metadata, ApiVersions,
 //! SASL, topic/partition/config management, log dirs, leader election, ACL and cluster describes.
 //!
-//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders. IncrementalAlterConfigs
+//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders; the versions past
+//! them (`protocol/newer`) from Kafka 4.4's message specs. IncrementalAlterConfigs
 //! has its own `AlterConfigsResource`/`AlterableConfig` shapes, hence the prefixed names.
 
 use super::schema::{
@@ -17,7 +18,7 @@ pub(super) const MESSAGES: &[MessageSchema] = &[
     },
     MessageSchema {
         api_key: 18,
-        versions: V::range(0, 4),
+        versions: V::range(0, 5),
         flexible_from: Some(3),
         body: &API_VERSIONS_REQUEST,
     },
@@ -71,7 +72,7 @@ pub(super) const MESSAGES: &[MessageSchema] = &[
     },
     MessageSchema {
         api_key: 35,
-        versions: V::range(1, 4),
+        versions: V::range(1, 5),
         flexible_from: Some(2),
         body: &DESCRIBE_LOG_DIRS_REQUEST,
     },
@@ -121,13 +122,15 @@ const METADATA_REQUEST_TOPIC: StructSchema = StructSchema {
     tagged: &[],
 };
 
-// ApiVersions (18): v0-4, flexible from v3.
+// ApiVersions (18): v0-5, flexible from v3; v5 (cluster and node id) from Kafka 4.4's spec (protocol/newer).
 
 const API_VERSIONS_REQUEST: StructSchema = StructSchema {
     name: "ApiVersionsRequest",
     fields: &[
         field("client_software_name", Ty::String, V::from(3)),
         field("client_software_version", Ty::String, V::from(3)),
+        field("cluster_id", Ty::NullableString, V::from(5)),
+        field("node_id", Ty::Int32, V::from(5)),
     ],
     tagged: &[],
 };
@@ -348,7 +351,7 @@ const INCREMENTAL_ALTER_CONFIGS_ALTERABLE_CONFIG: StructSchema = StructSchema {
     tagged: &[],
 };
 
-// DescribeLogDirs (35): v1-4, flexible from v2.
+// DescribeLogDirs (35): v1-5, flexible from v2; v5 is v4 (protocol/newer).
 
 const DESCRIBE_LOG_DIRS_REQUEST: StructSchema = StructSchema {
     name: "DescribeLogDirsRequest",

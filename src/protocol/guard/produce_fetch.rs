@@ -1,7 +1,8 @@
 //! Request schemas for the data path: Produce, Fetch, ListOffsets, DeleteRecords and
 //! OffsetForLeaderEpoch.
 //!
-//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders. Fetch is the only
+//! Facts come from kafka-protocol 0.18's generated `*_request.rs` decoders; the versions past
+//! them (`protocol/newer`) from Kafka 4.4's message specs. Fetch is the only
 //! request here with known tagged fields; their version ranges are the ones outside which the
 //! decoder refuses the tag (cluster_id is accepted in every flexible version).
 
@@ -22,7 +23,7 @@ pub(super) const MESSAGES: &[MessageSchema] = &[
     },
     MessageSchema {
         api_key: 2,
-        versions: V::range(1, 10),
+        versions: V::range(1, 11),
         flexible_from: Some(6),
         body: &LIST_OFFSETS_REQUEST,
     },
@@ -143,7 +144,7 @@ const REPLICA_STATE: StructSchema = StructSchema {
     tagged: &[],
 };
 
-// ListOffsets (2): v1-10, flexible from v6.
+// ListOffsets (2): v1-11, flexible from v6; v11 is v10 (protocol/newer).
 
 const LIST_OFFSETS_REQUEST: StructSchema = StructSchema {
     name: "ListOffsetsRequest",

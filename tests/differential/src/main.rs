@@ -15,6 +15,7 @@ mod brokers;
 mod compare;
 mod corpus;
 mod known;
+mod newer;
 mod normalise;
 mod records;
 mod report;

@@ -1,6 +1,6 @@
 //! The version ranges each broker advertises (ApiVersions), side by side,
 //! and the versions the corpus compares: those both brokers serve and the
-//! codec can write.
+//! differential can write (kafka-protocol, or `newer.rs` past it).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -66,7 +66,7 @@ impl Versions {
         };
         let codec = api.valid_versions();
         let low = a.0.max(b.0).max(codec.min);
-        let high = a.1.min(b.1).min(codec.max);
+        let high = a.1.min(b.1).min(crate::newer::request_max(api));
         (low..=high).collect()
     }
 
@@ -83,7 +83,7 @@ impl Versions {
             .filter(|(key, _)| !self.klamm.contains_key(key))
             .filter_map(|(key, (min, max))| {
                 let api = ApiKey::try_from(*key).ok()?;
-                let version = (*max).min(api.valid_versions().max);
+                let version = (*max).min(crate::newer::request_max(api));
                 (version >= *min).then_some((api, version))
             })
             .collect()

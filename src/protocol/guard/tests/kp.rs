@@ -1,5 +1,7 @@
 //! Dispatch from an api key to kafka-protocol's request type, so tests can run the real decoder
-//! and encoder on the same bytes the guard walks.
+//! and encoder on the same bytes the guard walks. Versions past kafka-protocol go to klamm's own
+//! decoders (`protocol/newer`), which the guard must agree with the same way; they are not
+//! re-encoded (klamm only reads those requests).
 
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::*;
@@ -44,6 +46,9 @@ macro_rules! requests {
 
         /// Decodes `body` with kafka-protocol; re-encodes the result when asked.
         pub(super) fn decode(api_key: i16, version: i16, body: &[u8], reencode: bool) -> Result<Decoded, String> {
+            if is_newer(api_key, version) {
+                return decode_newer(api_key, version, body);
+            }
             match api_key {
                 $($key => decode_as::<$ty>(version, body, reencode),)*
                 _ => Err(format!("no kafka-protocol request for api key {api_key}")),
@@ -115,11 +120,42 @@ requests! {
     81 => RemoveRaftVoterRequest,
 }
 
+/// Whether `version` of `api_key` is past kafka-protocol and read by `protocol/newer`.
+pub(super) fn is_newer(api_key: i16, version: i16) -> bool {
+    crate::protocol::newer::NEWEST
+        .iter()
+        .any(|(key, codec_max, newest)| {
+            *key as i16 == api_key && *codec_max < version && version <= *newest
+        })
+}
+
+fn decode_newer(api_key: i16, version: i16, body: &[u8]) -> Result<Decoded, String> {
+    use crate::protocol::newer::{api_versions, Newer};
+    fn run<T: Decodable>(version: i16, body: &[u8]) -> Result<Decoded, String> {
+        let mut buf = Bytes::copy_from_slice(body);
+        T::decode(&mut buf, version).map_err(|e| e.to_string())?;
+        Ok(Decoded {
+            consumed: body.len() - buf.remaining(),
+            reencoded: Err("klamm does not encode requests past kafka-protocol".to_owned()),
+        })
+    }
+    match api_key {
+        2 => run::<Newer<ListOffsetsRequest>>(version, body),
+        8 => run::<Newer<OffsetCommitRequest>>(version, body),
+        9 => run::<Newer<OffsetFetchRequest>>(version, body),
+        18 => run::<api_versions::Request>(version, body),
+        35 => run::<Newer<DescribeLogDirsRequest>>(version, body),
+        42 => run::<Newer<DeleteGroupsRequest>>(version, body),
+        _ => Err(format!("no decoder for api key {api_key} v{version}")),
+    }
+}
+
 /// The versions kafka-protocol's decoder accepts for `api_key`, found by asking it: every
 /// decoder starts with a version check, so an empty body fails with a different message outside
 /// the range than inside it.
 pub(super) fn decodable_versions(api_key: i16) -> Vec<i16> {
     (0..=40)
+        .filter(|&v| !is_newer(api_key, v))
         .filter(|&v| match decode(api_key, v, &[], false) {
             Ok(_) => true,
             Err(e) => !e.contains("not supported"),

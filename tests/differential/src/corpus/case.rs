@@ -12,9 +12,9 @@
 use std::fmt::Debug;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::messages::ApiKey;
-use kafka_protocol::protocol::{Decodable, Request};
+use kafka_protocol::protocol::Request;
 
 use super::ctx::Ctx;
 use crate::tree::Tree;
@@ -70,15 +70,8 @@ where
         api: api_key(R::KEY),
         version,
         name: name.into(),
-        build: Box::new(move |ctx| {
-            let request = build(ctx);
-            let mut body = BytesMut::new();
-            request
-                .encode(&mut body, version)
-                .map_err(|e| format!("cannot encode at v{version}: {e}"))?;
-            Ok(body.to_vec())
-        }),
-        decode: decode_tree::<R::Response>,
+        build: Box::new(move |ctx| crate::newer::encode(&build(ctx), version)),
+        decode: crate::newer::decode::<R::Response>,
         answer_version: version,
         mutation: Mutation::None,
         captures: Vec::new(),
@@ -99,7 +92,29 @@ where
         version,
         name: name.into(),
         build: Box::new(move |_| Ok(body.clone())),
-        decode: decode_tree::<R::Response>,
+        decode: crate::newer::decode::<R::Response>,
+        answer_version: version,
+        mutation: Mutation::None,
+        captures: Vec::new(),
+        wait: WAIT,
+        until: None,
+    }
+}
+
+/// A case whose body `build` writes by hand from what earlier cases
+/// captured (an ApiVersions v5 naming the broker's cluster id).
+pub fn bytes_case<R, F>(name: impl Into<String>, version: i16, build: F) -> Case
+where
+    R: Request + 'static,
+    R::Response: Debug,
+    F: Fn(&Ctx) -> Vec<u8> + Send + Sync + 'static,
+{
+    Case {
+        api: api_key(R::KEY),
+        version,
+        name: name.into(),
+        build: Box::new(move |ctx| Ok(build(ctx))),
+        decode: crate::newer::decode::<R::Response>,
         answer_version: version,
         mutation: Mutation::None,
         captures: Vec::new(),
@@ -111,11 +126,6 @@ where
 fn api_key(key: i16) -> ApiKey {
     // Every `Request` type's KEY is a known ApiKey.
     ApiKey::try_from(key).unwrap_or(ApiKey::ApiVersions)
-}
-
-fn decode_tree<T: Decodable + Debug>(body: &mut Bytes, version: i16) -> Result<Tree, String> {
-    let value = T::decode(body, version).map_err(|e| format!("does not decode: {e}"))?;
-    Tree::of(&value)
 }
 
 impl Case {

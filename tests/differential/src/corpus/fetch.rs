@@ -81,6 +81,7 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         cases.push(f("negative-offset", vec![(TOPIC_A, 0, -5)]));
         cases.push(f("unknown-topic", vec![(UNKNOWN_TOPIC, 0, 0)]));
         cases.push(f("unknown-partition", vec![(TOPIC_A, 9, 0)]));
+        cases.push(f("internal-topic", vec![("__consumer_offsets", 0, 0)]));
         cases.push(f(
             "known-and-unknown",
             vec![(TOPIC_B, 0, 2), (UNKNOWN_TOPIC, 0, 0)],

@@ -26,6 +26,8 @@ pub const TOPIC_CONF: &str = "diff-conf";
 pub const TOPIC_PRODUCE: &str = "diff-produce";
 /// The topic whose config the metadata barrier sets (see `configs.rs`).
 pub const TOPIC_BARRIER: &str = "diff-barrier";
+/// A compacted topic: every record needs a key.
+pub const TOPIC_COMPACT: &str = "diff-compact";
 /// Never created anywhere.
 pub const UNKNOWN_TOPIC: &str = "diff-nope";
 pub const UNKNOWN_TOPIC_ID: Uuid = Uuid::from_u128(0x0d1f_f000_0000_4000_8000_0000_0000_0001);
@@ -120,6 +122,7 @@ pub const TOPICS: &[TopicSpec] = &[
     (TOPIC_CONF, 1, &[("retention.ms", "86400000")]),
     (TOPIC_PRODUCE, 2, &[]),
     (TOPIC_BARRIER, 1, &[]),
+    (TOPIC_COMPACT, 1, &[("cleanup.policy", "compact")]),
 ];
 
 /// Who produced a batch: (producer id, epoch, base sequence); `None` for a
@@ -165,6 +168,45 @@ pub fn batch(count: i64, first_timestamp: i64, producer: Producer) -> Bytes {
     let mut out = BytesMut::new();
     // Encoding records we built ourselves cannot fail; an empty batch shows
     // up as a difference if it ever did.
+    let _ = RecordBatchEncoder::encode(
+        &mut out,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    );
+    out.freeze()
+}
+
+/// A v2 batch of one record per (key, timestamp), for what a broker
+/// checks record by record (KIP-467); `log_append_time` sets the batch's
+/// timestamp type as only a broker should.
+pub fn records_batch(records: &[(Option<&str>, i64)], log_append_time: bool) -> Bytes {
+    let records: Vec<Record> = records
+        .iter()
+        .enumerate()
+        .map(|(i, (key, timestamp))| Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: if log_append_time {
+                TimestampType::LogAppend
+            } else {
+                TimestampType::Creation
+            },
+            offset: i as i64,
+            sequence: i as i32 - 1,
+            timestamp: *timestamp,
+            key: key.map(|k| Bytes::from(k.to_string())),
+            value: Some(Bytes::from(format!("v{i}"))),
+            headers: IndexMap::new(),
+        })
+        .collect();
+    let mut out = BytesMut::new();
     let _ = RecordBatchEncoder::encode(
         &mut out,
         &records,

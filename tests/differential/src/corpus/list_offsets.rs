@@ -18,6 +18,7 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 const LATEST_TIERED: i64 = -5;
+const EARLIEST_PENDING_UPLOAD: i64 = -6;
 
 /// (topic, partition, timestamp) triples, grouped by topic in order.
 fn list(parts: &[(&str, i32, i64)]) -> ListOffsetsRequest {
@@ -91,6 +92,17 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         cases.push(l("unknown-topic", vec![(UNKNOWN_TOPIC, 0, LATEST)]));
         cases.push(l("unknown-partition", vec![(TOPIC_A, 9, LATEST)]));
         cases.push(l("invalid-timestamp", vec![(TOPIC_A, 0, -42)]));
+        // Every special timestamp at every version, also before the version
+        // that introduced it.
+        cases.push(l(
+            "special-timestamps",
+            vec![
+                (TOPIC_A, 0, MAX_TIMESTAMP),
+                (TOPIC_A, 1, EARLIEST_LOCAL),
+                (TOPIC_A, 2, LATEST_TIERED),
+                (TOPIC_B, 0, EARLIEST_PENDING_UPLOAD),
+            ],
+        ));
         cases.push(l("no-topics", vec![]));
         cases.push(l(
             "duplicate-partition",
@@ -132,6 +144,12 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         }
         if version >= 9 {
             cases.push(l("latest-tiered", vec![(TOPIC_A, 0, LATEST_TIERED)]));
+        }
+        if version >= 11 {
+            cases.push(l(
+                "earliest-pending-upload",
+                vec![(TOPIC_A, 0, EARLIEST_PENDING_UPLOAD)],
+            ));
         }
     }
     for version in v.compared(ApiKey::OffsetForLeaderEpoch) {

@@ -30,7 +30,7 @@ mod topic_partitions;
 mod topics;
 mod unsupported;
 
-pub use case::{case, raw_case, Case, Mutation};
+pub use case::{bytes_case, case, raw_case, Case, Mutation};
 pub use ctx::Ctx;
 
 use crate::versions::Versions;

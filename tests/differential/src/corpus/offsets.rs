@@ -1,6 +1,8 @@
 //! Committed offsets: OffsetCommit (8), OffsetFetch (9), OffsetDelete (47),
 //! against the fixture group (a member, generation checks), the memberless
-//! group (simple commits), and groups and topics that do not exist.
+//! group (simple commits), and groups and topics that do not exist. From
+//! v10 OffsetCommit and OffsetFetch name topics by id: the same cases, with
+//! each topic's id as the broker gave it (an unknown topic's is nil).
 
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
@@ -104,6 +106,29 @@ fn fetch_groups(version: i16, groups: &[(&str, Topics)]) -> OffsetFetchRequest {
     }
 }
 
+/// From v10 topics go by id: each name becomes the broker's id for it.
+fn commit_by_id(ctx: &Ctx, version: i16, mut request: OffsetCommitRequest) -> OffsetCommitRequest {
+    if version >= 10 {
+        for topic in &mut request.topics {
+            topic.topic_id = ctx.topic_id(&topic.name);
+        }
+    }
+    request
+}
+
+fn fetch_by_id(ctx: &Ctx, version: i16, mut request: OffsetFetchRequest) -> OffsetFetchRequest {
+    if version >= 10 {
+        for topic in request
+            .groups
+            .iter_mut()
+            .flat_map(|g| g.topics.iter_mut().flatten())
+        {
+            topic.topic_id = ctx.topic_id(&topic.name);
+        }
+    }
+    request
+}
+
 fn delete(group: &str, parts: &[(&str, i32)]) -> OffsetDeleteRequest {
     OffsetDeleteRequest::default()
         .with_group_id(GroupId(text(group)))
@@ -125,7 +150,9 @@ pub fn cases(v: &Versions) -> Vec<Case> {
     let mut cases = Vec::new();
     for version in v.compared(ApiKey::OffsetCommit) {
         let c = move |label: &str, build: fn(&Ctx) -> OffsetCommitRequest| {
-            case(label.to_string(), version, build)
+            case(label.to_string(), version, move |ctx| {
+                commit_by_id(ctx, version, build(ctx))
+            })
         };
         cases.push(c("member-commit", |ctx| {
             commit_as(
@@ -227,7 +254,9 @@ pub fn cases(v: &Versions) -> Vec<Case> {
     }
     for version in v.compared(ApiKey::OffsetFetch) {
         let f = move |label: &str, build: fn(i16) -> OffsetFetchRequest| {
-            case(label.to_string(), version, move |_| build(version))
+            case(label.to_string(), version, move |ctx| {
+                fetch_by_id(ctx, version, build(version))
+            })
         };
         cases.push(f("member-group", |v| {
             fetch(v, GROUP, Some(&[(TOPIC_A, &[0, 1, 2])]))

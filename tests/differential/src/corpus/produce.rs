@@ -102,6 +102,11 @@ pub fn cases(v: &Versions) -> Vec<Case> {
             vec![(TOPIC_PRODUCE, 9, Some(batch(1, t, None)))],
         ));
         cases.push(produce(
+            "internal-topic",
+            -1,
+            vec![("__consumer_offsets", 0, Some(batch(1, t, None)))],
+        ));
+        cases.push(produce(
             "invalid-acks",
             2,
             vec![(TOPIC_PRODUCE, 0, Some(batch(1, t, None)))],
@@ -144,6 +149,67 @@ pub fn cases(v: &Versions) -> Vec<Case> {
                     two.extend_from_slice(&batch(1, t + 6, None));
                     Bytes::from(two)
                 }),
+            )],
+        ));
+        // KIP-467: every invalid record named, with the batch refused.
+        let now = t0() + 3_600_000;
+        let two_hours_ahead = now + 7_200_000;
+        cases.push(produce(
+            "compacted-without-keys",
+            -1,
+            vec![(
+                TOPIC_COMPACT,
+                0,
+                Some(records_batch(
+                    &[(Some("k"), t), (None, t), (None, t)],
+                    false,
+                )),
+            )],
+        ));
+        cases.push(produce(
+            "timestamp-too-far-ahead",
+            -1,
+            vec![(
+                TOPIC_PRODUCE,
+                0,
+                Some(records_batch(
+                    &[(Some("k"), t), (Some("k"), two_hours_ahead)],
+                    false,
+                )),
+            )],
+        ));
+        cases.push(produce(
+            "compacted-keyless-and-ahead",
+            -1,
+            vec![(
+                TOPIC_COMPACT,
+                0,
+                Some(records_batch(
+                    &[
+                        (None, two_hours_ahead),
+                        (Some("k"), two_hours_ahead),
+                        (None, t),
+                    ],
+                    false,
+                )),
+            )],
+        ));
+        cases.push(produce(
+            "log-append-time-batch",
+            -1,
+            vec![(
+                TOPIC_PRODUCE,
+                0,
+                Some(records_batch(&[(Some("k"), t)], true)),
+            )],
+        ));
+        cases.push(produce(
+            "log-append-time-batch-to-log-append-time-topic",
+            -1,
+            vec![(
+                TOPIC_APPEND_TIME,
+                0,
+                Some(records_batch(&[(Some("k"), t)], true)),
             )],
         ));
         cases.push(produce(
