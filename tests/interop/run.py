@@ -77,9 +77,6 @@ KAFKA_GO_REASON = (
 # cluster pass's `<client>@3-brokers` rows share their client's entries.
 XFAIL = {
     ("kafka-go-old", "*", "*"): KAFKA_GO_REASON,
-    ("kafka-clients", "timestamp-bounds", "klamm"): (
-        "issue 13: klamm does not enforce message.timestamp.after.max.ms (Kafka 4: 1 hour)"
-    ),
     ("kafka-tools", "configs-describe-all", "klamm"): (
         "issue 13: klamm's topic config list is Kafka 3's (three removed configs, nine missing)"
     ),
