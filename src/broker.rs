@@ -370,12 +370,6 @@ impl Broker {
 
         let mut tasks = Vec::new();
         let mut listeners = Vec::new();
-        let slots = Arc::new(tokio::sync::Semaphore::new(
-            state
-                .config
-                .max_connections
-                .min(tokio::sync::Semaphore::MAX_PERMITS),
-        ));
         for (node_id, name, local, socket) in bound {
             listeners.push((node_id, name.clone(), local));
             tasks.push(tokio::spawn(crate::server::accept_loop(
@@ -385,17 +379,12 @@ impl Broker {
                     name: Arc::from(name.as_str()),
                     node_id,
                 },
-                Arc::clone(&slots),
             )));
         }
         let http_addr = http.as_ref().map(|(_, addr)| *addr);
         if let Some((socket, _)) = http {
-            let context = crate::metrics::http::HttpContext {
-                state: Arc::clone(&state),
-                slots: Arc::clone(&slots),
-            };
             tasks.push(tokio::spawn(crate::metrics::http::serve(
-                Arc::new(context),
+                Arc::clone(&state),
                 socket,
             )));
         }

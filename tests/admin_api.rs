@@ -7,16 +7,16 @@ mod common;
 
 use std::time::Duration;
 
+use common::configs::{
+    alter_incrementally, alter_legacy, describe, value_of, BROKER, INVALID_CONFIG, INVALID_REQUEST,
+    TOPIC,
+};
 use common::raw::RawClient;
 use common::{
     admin, consume, consumer, create_topic, futures_executor, keyed, produce_all, producer,
     TestBroker,
 };
-use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
-use kafka_protocol::messages::describe_configs_response::DescribeConfigsResult;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
-use kafka_protocol::messages::incremental_alter_configs_request as incremental;
-use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use klamm::{Broker, Config};
@@ -25,11 +25,6 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
-
-const INVALID_CONFIG: i16 = 40;
-const INVALID_REQUEST: i16 = 42;
-const TOPIC: i8 = 2;
-const BROKER: i8 = 4;
 
 fn options() -> AdminOptions {
     AdminOptions::new().request_timeout(Some(Duration::from_secs(10)))
@@ -44,75 +39,6 @@ fn now_ms() -> i64 {
 
 fn on_disk(dir: &std::path::Path) -> TestBroker {
     TestBroker::start(Broker::builder().data_dir(dir))
-}
-
-/// Describes one topic's configs over a raw connection, with synonyms.
-fn describe_topic(bootstrap: &str, topic: &str, keys: Option<&[&str]>) -> DescribeConfigsResult {
-    let resource = DescribeConfigsResource::default()
-        .with_resource_type(TOPIC)
-        .with_resource_name(StrBytes::from_string(topic.to_string()))
-        .with_configuration_keys(keys.map(|k| {
-            k.iter()
-                .map(|k| StrBytes::from_string(k.to_string()))
-                .collect()
-        }));
-    let request = DescribeConfigsRequest::default()
-        .with_include_synonyms(true)
-        .with_include_documentation(true)
-        .with_resources(vec![resource]);
-    let mut response = RawClient::connect(bootstrap).send(4, &request);
-    response.results.remove(0)
-}
-
-fn value_of(result: &DescribeConfigsResult, name: &str) -> String {
-    result
-        .configs
-        .iter()
-        .find(|c| &*c.name == name)
-        .and_then(|c| c.value.as_deref().map(str::to_string))
-        .unwrap_or_else(|| panic!("{name} not described"))
-}
-
-/// One IncrementalAlterConfigs operation on one topic.
-fn alter_incrementally(
-    bootstrap: &str,
-    topic: &str,
-    name: &str,
-    operation: i8,
-    value: Option<&str>,
-) -> AlterConfigsResourceResponse {
-    let config = incremental::AlterableConfig::default()
-        .with_name(StrBytes::from_string(name.to_string()))
-        .with_config_operation(operation)
-        .with_value(value.map(|v| StrBytes::from_string(v.to_string())));
-    let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
-        incremental::AlterConfigsResource::default()
-            .with_resource_type(TOPIC)
-            .with_resource_name(StrBytes::from_string(topic.to_string()))
-            .with_configs(vec![config]),
-    ]);
-    let mut response = RawClient::connect(bootstrap).send(1, &request);
-    response.responses.remove(0)
-}
-
-/// One legacy AlterConfigs of one resource to exactly one config.
-fn alter_legacy(
-    bootstrap: &str,
-    resource_type: i8,
-    resource: &str,
-    (name, value): (&str, &str),
-) -> alter_configs_response::AlterConfigsResourceResponse {
-    use kafka_protocol::messages::alter_configs_request::{AlterConfigsResource, AlterableConfig};
-    let config = AlterableConfig::default()
-        .with_name(StrBytes::from_string(name.to_string()))
-        .with_value(Some(StrBytes::from_string(value.to_string())));
-    let request =
-        AlterConfigsRequest::default().with_resources(vec![AlterConfigsResource::default()
-            .with_resource_type(resource_type)
-            .with_resource_name(StrBytes::from_string(resource.to_string()))
-            .with_configs(vec![config])]);
-    let mut response = RawClient::connect(bootstrap).send(2, &request);
-    response.responses.remove(0)
 }
 
 fn segment_files(dir: &std::path::Path) -> usize {
@@ -227,8 +153,9 @@ fn described_configs_carry_defaults_sources_and_synonyms() {
         ConfigSource::Default
     );
 
-    let raw = describe_topic(
+    let raw = describe(
         &broker.bootstrap,
+        TOPIC,
         "described",
         Some(&["retention.ms", "segment.bytes", "no.such"]),
     );
@@ -253,16 +180,11 @@ fn described_configs_carry_defaults_sources_and_synonyms() {
             })
             .collect()
     };
+    // As Kafka: no `log.retention.hours` synonym, although the default
+    // lives there.
     assert_eq!(
         synonyms("retention.ms"),
-        [
-            ("retention.ms".to_string(), Some("1000".to_string()), 1),
-            (
-                "log.retention.hours".to_string(),
-                Some("168".to_string()),
-                5
-            ),
-        ]
+        [("retention.ms".to_string(), Some("1000".to_string()), 1)]
     );
     assert_eq!(
         synonyms("segment.bytes"),
@@ -279,7 +201,7 @@ fn described_configs_carry_defaults_sources_and_synonyms() {
             ),
         ]
     );
-    let unknown = describe_topic(&broker.bootstrap, "never-created", None);
+    let unknown = describe(&broker.bootstrap, TOPIC, "never-created", None);
     assert_eq!(unknown.error_code, 3, "UNKNOWN_TOPIC_OR_PARTITION");
 }
 
@@ -299,7 +221,7 @@ fn alter_configs_replaces_every_config_and_survives_a_restart() {
         futures_executor(admin(&broker.bootstrap).alter_configs([&alter], &options())).unwrap();
     assert!(results[0].is_ok(), "{results:?}");
     let check = |bootstrap: &str| {
-        let described = describe_topic(bootstrap, "replaced", None);
+        let described = describe(bootstrap, TOPIC, "replaced", None);
         assert_eq!(value_of(&described, "retention.ms"), "86400000");
         assert_eq!(
             value_of(&described, "segment.bytes"),
@@ -350,6 +272,7 @@ fn lowered_retention_takes_effect_live() {
 
     let response = alter_incrementally(
         &broker.bootstrap,
+        TOPIC,
         "shrinking",
         "retention.ms",
         0,
@@ -378,8 +301,14 @@ fn unknown_config_names_and_bad_values_are_invalid_config() {
         Some("Unknown topic config name: retention.msec")
     );
 
-    let response =
-        alter_incrementally(&broker.bootstrap, "strict", "retention.ms", 0, Some("soon"));
+    let response = alter_incrementally(
+        &broker.bootstrap,
+        TOPIC,
+        "strict",
+        "retention.ms",
+        0,
+        Some("soon"),
+    );
     assert_eq!(response.error_code, INVALID_CONFIG);
     let message = response
         .error_message
@@ -391,7 +320,8 @@ fn unknown_config_names_and_bad_values_are_invalid_config() {
         "{message}"
     );
 
-    let deleted_typo = alter_incrementally(&broker.bootstrap, "strict", "segment.bites", 1, None);
+    let deleted_typo =
+        alter_incrementally(&broker.bootstrap, TOPIC, "strict", "segment.bites", 1, None);
     assert_eq!(
         deleted_typo.error_code, INVALID_CONFIG,
         "unknown names are never silently ignored"
@@ -400,7 +330,7 @@ fn unknown_config_names_and_bad_values_are_invalid_config() {
     let broker_change = alter_legacy(&broker.bootstrap, BROKER, "1", ("num.partitions", "3"));
     assert_eq!(
         broker_change.error_code, INVALID_REQUEST,
-        "static broker configs"
+        "read-only broker configs"
     );
     assert!(broker_change
         .error_message
@@ -409,7 +339,7 @@ fn unknown_config_names_and_bad_values_are_invalid_config() {
         .contains("num.partitions"));
     assert_eq!(
         value_of(
-            &describe_topic(&broker.bootstrap, "strict", None),
+            &describe(&broker.bootstrap, TOPIC, "strict", None),
             "retention.ms"
         ),
         "604800000"
@@ -422,13 +352,14 @@ fn incremental_append_and_subtract_edit_list_configs() {
     create_topic(&broker.bootstrap, "listed", 1, &[]);
     let policy = || {
         value_of(
-            &describe_topic(&broker.bootstrap, "listed", None),
+            &describe(&broker.bootstrap, TOPIC, "listed", None),
             "cleanup.policy",
         )
     };
 
     let appended = alter_incrementally(
         &broker.bootstrap,
+        TOPIC,
         "listed",
         "cleanup.policy",
         2,
@@ -438,6 +369,7 @@ fn incremental_append_and_subtract_edit_list_configs() {
     assert_eq!(policy(), "delete,compact");
     let subtracted = alter_incrementally(
         &broker.bootstrap,
+        TOPIC,
         "listed",
         "cleanup.policy",
         3,
@@ -446,14 +378,34 @@ fn incremental_append_and_subtract_edit_list_configs() {
     assert_eq!(subtracted.error_code, 0, "{:?}", subtracted.error_message);
     assert_eq!(policy(), "compact");
 
-    let not_a_list = alter_incrementally(&broker.bootstrap, "listed", "retention.ms", 2, Some("5"));
+    let not_a_list = alter_incrementally(
+        &broker.bootstrap,
+        TOPIC,
+        "listed",
+        "retention.ms",
+        2,
+        Some("5"),
+    );
     assert_eq!(not_a_list.error_code, INVALID_CONFIG);
-    let deleted = alter_incrementally(&broker.bootstrap, "listed", "cleanup.policy", 1, None);
+    let deleted = alter_incrementally(
+        &broker.bootstrap,
+        TOPIC,
+        "listed",
+        "cleanup.policy",
+        1,
+        None,
+    );
     assert_eq!(deleted.error_code, 0);
     assert_eq!(policy(), "delete");
 
-    let unknown_op =
-        alter_incrementally(&broker.bootstrap, "listed", "cleanup.policy", 9, Some("x"));
+    let unknown_op = alter_incrementally(
+        &broker.bootstrap,
+        TOPIC,
+        "listed",
+        "cleanup.policy",
+        9,
+        Some("x"),
+    );
     assert_eq!(unknown_op.error_code, INVALID_REQUEST);
 }
 

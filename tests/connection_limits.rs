@@ -97,3 +97,52 @@ fn a_client_stalled_halfway_through_a_frame_holds_nothing_others_need() {
         );
     }
 }
+
+/// Sets (`Some`) or deletes (`None`) the cluster-wide `max.connections`
+/// through a connection the caller holds, so that it needs no new slot.
+fn set_cluster_max_connections(admin: &mut RawClient, value: Option<&str>) -> i16 {
+    use kafka_protocol::messages::incremental_alter_configs_request::{
+        AlterConfigsResource, AlterableConfig,
+    };
+    use kafka_protocol::messages::IncrementalAlterConfigsRequest;
+    use kafka_protocol::protocol::StrBytes;
+    let config = AlterableConfig::default()
+        .with_name(StrBytes::from_static_str("max.connections"))
+        .with_config_operation(if value.is_some() { 0 } else { 1 })
+        .with_value(value.map(|v| StrBytes::from_string(v.to_owned())));
+    // Resource "" of type BROKER: the cluster-wide default, as
+    // `kafka-configs --entity-default` sets it.
+    let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
+        AlterConfigsResource::default()
+            .with_resource_type(4)
+            .with_configs(vec![config]),
+    ]);
+    admin.send(1, &request).responses[0].error_code
+}
+
+#[test]
+fn a_dynamic_max_connections_limits_new_connections_at_once() {
+    let broker = TestBroker::start(Broker::builder().max_connections(50));
+    let mut admin = RawClient::connect(&broker.bootstrap);
+    let mut open: Vec<RawClient> = (0..2)
+        .map(|_| RawClient::connect(&broker.bootstrap))
+        .collect();
+    for client in &mut open {
+        assert!(answers(client));
+    }
+    assert_eq!(set_cluster_max_connections(&mut admin, Some("3")), 0);
+    assert!(
+        RawClient::connect(&broker.bootstrap).is_closed(),
+        "a fourth connection is refused under the new limit"
+    );
+    for client in &mut open {
+        assert!(answers(client), "connections already open stay open");
+    }
+    assert_eq!(set_cluster_max_connections(&mut admin, None), 0);
+    let mut more: Vec<RawClient> = (0..5)
+        .map(|_| RawClient::connect(&broker.bootstrap))
+        .collect();
+    for client in &mut more {
+        assert!(answers(client), "the static limit of 50 is back");
+    }
+}

@@ -1,5 +1,6 @@
-//! Changes to existing topics that admin tools make: more partitions and new
-//! configs. A change reaches the running logs and the durable record
+//! Changes to existing topics that admin tools make: more partitions, new
+//! topic configs, and new dynamic broker configs (the defaults every topic
+//! inherits). A change reaches the running logs and the durable record
 //! together, under the topic map's write lock so that concurrent changes
 //! and `cluster.json` writes never interleave; if the record cannot be
 //! written, the change is undone.
@@ -8,8 +9,13 @@ use std::sync::{Arc, PoisonError};
 
 use tracing::{info, warn};
 
+use super::dynamic_configs::{DynamicConfigError, DynamicConfigs};
 use super::topic_config::{ConfigError, TopicConfigs};
-use super::{Cluster, ClusterError, Topic, MAX_PARTITIONS_PER_TOPIC};
+use super::{combined_defaults, Cluster, ClusterError, Topic, MAX_PARTITIONS_PER_TOPIC};
+
+/// The feature whose level decides whether the cluster-wide
+/// min.insync.replicas must stay (KIP-966).
+const ELR_FEATURE: &str = "eligible.leader.replicas.version";
 use crate::storage::now_ms;
 
 impl Cluster {
@@ -198,6 +204,69 @@ impl Cluster {
         }
         info!(topic = name, "changed topic configs");
         Ok(())
+    }
+    /// Changes dynamic broker configs (`change` makes the new set from the
+    /// current one) and applies the resulting topic defaults to every topic
+    /// at once, as Kafka does: a lowered `log.retention.ms` deletes old
+    /// segments of every topic that does not set its own.
+    pub fn alter_broker_configs(
+        &self,
+        change: impl FnOnce(&DynamicConfigs, bool) -> Result<DynamicConfigs, DynamicConfigError>,
+        validate_only: bool,
+    ) -> Result<(), ClusterError> {
+        let map = self.write();
+        let elr = self.features().level(ELR_FEATURE) >= 1;
+        let before = self
+            .dynamic
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let after = change(&before, elr)?;
+        if validate_only || after == before {
+            return Ok(());
+        }
+        *self.dynamic.write().unwrap_or_else(PoisonError::into_inner) = after.clone();
+        if let Err(e) = self.persist(&map) {
+            *self.dynamic.write().unwrap_or_else(PoisonError::into_inner) = before;
+            return Err(e.into());
+        }
+        let defaults = Arc::new(combined_defaults(&self.settings, &after));
+        *self
+            .defaults
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::clone(&defaults);
+        let mut logs = Vec::new();
+        for topic in map.by_name.values() {
+            let mut configs = topic
+                .configs
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let settings = configs.0.settings(&defaults);
+            if settings != configs.1 {
+                *configs = Arc::new((configs.0.clone(), settings));
+                for log in topic.partitions() {
+                    let _ = log.set_config(settings.log);
+                    logs.push(log);
+                }
+            }
+        }
+        drop(map);
+        let now = now_ms();
+        for log in &logs {
+            if let Err(e) = log.apply_retention(now) {
+                warn!(log = log.name(), error = %e, "retention after a broker config change failed");
+            }
+        }
+        info!(partitions = logs.len(), "changed dynamic broker configs");
+        Ok(())
+    }
+
+    /// The dynamic broker configs now in force.
+    pub fn dynamic_configs(&self) -> DynamicConfigs {
+        self.dynamic
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 

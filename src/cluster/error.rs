@@ -37,5 +37,7 @@ pub enum ClusterError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
+    BrokerConfig(#[from] super::dynamic_configs::DynamicConfigError),
+    #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -12,6 +12,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::topic_config::BrokerDefaults;
 use crate::storage::{read_json, write_atomically, StorageError};
 
 pub const FILE_NAME: &str = "cluster.json";
@@ -62,9 +63,41 @@ pub struct StoredCluster {
     pub features: BTreeMap<String, i16>,
     #[serde(default)]
     pub metadata_log: StoredMetadataLog,
+    /// Dynamic broker configs (IncrementalAlterConfigs on a BROKER).
+    #[serde(default, skip_serializing_if = "StoredBrokerConfigs::is_empty")]
+    pub broker_configs: StoredBrokerConfigs,
+}
+
+/// Dynamic broker configs: the cluster-wide defaults, and each broker's own
+/// (by node id).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredBrokerConfigs {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cluster: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub brokers: BTreeMap<i32, BTreeMap<String, String>>,
+}
+
+impl StoredBrokerConfigs {
+    fn is_empty(&self) -> bool {
+        self.cluster.is_empty() && self.brokers.is_empty()
+    }
 }
 
 impl StoredCluster {
+    /// A new cluster's record, with the cluster-wide min.insync.replicas
+    /// Kafka writes when it formats a cluster with eligible leader replicas
+    /// on (see `dynamic_configs::MIN_INSYNC_REPLICAS`).
+    pub fn new_with(defaults: &BrokerDefaults) -> Self {
+        let mut fresh = Self::new();
+        let min_isr = defaults.get("min.insync.replicas").unwrap_or("1");
+        fresh.broker_configs.cluster.insert(
+            super::dynamic_configs::MIN_INSYNC_REPLICAS.to_string(),
+            min_isr.to_string(),
+        );
+        fresh
+    }
+
     pub fn new() -> Self {
         Self {
             version: FORMAT_VERSION,
@@ -73,6 +106,7 @@ impl StoredCluster {
             client_quotas: Vec::new(),
             features: BTreeMap::new(),
             metadata_log: StoredMetadataLog::default(),
+            broker_configs: StoredBrokerConfigs::default(),
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod admin;
 mod controller;
+pub mod dynamic_configs;
 mod error;
 pub mod features;
 mod metadata_file;
@@ -26,9 +27,10 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tracing::{info, warn};
 use uuid::Uuid;
 
+use dynamic_configs::DynamicConfigs;
 pub use error::ClusterError;
 use features::FinalizedFeatures;
-use metadata_file::{new_topic_id, StoredCluster, StoredQuota, StoredTopic};
+use metadata_file::{new_topic_id, StoredBrokerConfigs, StoredCluster, StoredQuota, StoredTopic};
 use quorum::MetadataLog;
 use quotas::ClientQuotas;
 use topic_config::{BrokerDefaults, TopicConfigs, TopicSettings};
@@ -186,6 +188,10 @@ pub struct Cluster {
     quotas: RwLock<ClientQuotas>,
     features: RwLock<FinalizedFeatures>,
     metadata_log: MetadataLog,
+    /// Dynamic broker configs, and the topic defaults they make with the
+    /// static ones (what every topic's settings are computed from).
+    dynamic: RwLock<DynamicConfigs>,
+    defaults: RwLock<Arc<BrokerDefaults>>,
 }
 
 impl Cluster {
@@ -197,14 +203,19 @@ impl Cluster {
             Some(root) => match StoredCluster::load(root)? {
                 Some(stored) => stored,
                 None => {
-                    let fresh = StoredCluster::new();
+                    let fresh = StoredCluster::new_with(&settings.defaults);
                     fresh.save(root)?;
                     info!(cluster_id = %fresh.cluster_id, dir = %root.display(), "created a new cluster");
                     fresh
                 }
             },
-            None => StoredCluster::new(),
+            None => StoredCluster::new_with(&settings.defaults),
         };
+        let dynamic = DynamicConfigs::from_stored(
+            stored.broker_configs.cluster.clone(),
+            stored.broker_configs.brokers.clone(),
+        );
+        let defaults = Arc::new(combined_defaults(&settings, &dynamic));
         let metadata_log = MetadataLog::starting(stored.metadata_log, storage.root());
         let cluster = Self {
             cluster_id: stored.cluster_id.clone(),
@@ -219,6 +230,8 @@ impl Cluster {
             )),
             features: RwLock::new(FinalizedFeatures::from_stored(stored.features.clone())),
             metadata_log,
+            dynamic: RwLock::new(dynamic),
+            defaults: RwLock::new(defaults),
         };
         let mut map = TopicMap::default();
         for stored_topic in stored.topics {
@@ -259,7 +272,7 @@ impl Cluster {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let configs = TopicConfigs::from_stored(overrides);
-        let settings = configs.settings(&self.settings.defaults);
+        let settings = configs.settings(&self.defaults());
         let logs = (0..OFFSETS_TOPIC_PARTITIONS)
             .map(|p| self.storage.open_in_memory(OFFSETS_TOPIC, p, settings.log))
             .collect::<Result<Vec<_>, _>>()?;
@@ -319,8 +332,10 @@ impl Cluster {
         self.settings.controller_id
     }
 
-    pub fn defaults(&self) -> &BrokerDefaults {
-        &self.settings.defaults
+    /// The topic defaults in force: static settings under dynamic broker
+    /// configs.
+    pub fn defaults(&self) -> Arc<BrokerDefaults> {
+        Arc::clone(&self.defaults.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn data_dir(&self) -> Option<PathBuf> {
@@ -507,7 +522,7 @@ impl Cluster {
         configs: TopicConfigs,
         assignment: Vec<Vec<i32>>,
     ) -> Result<Arc<Topic>, StorageError> {
-        let settings = configs.settings(&self.settings.defaults);
+        let settings = configs.settings(&self.defaults());
         let mut logs = Vec::with_capacity(partitions.max(0) as usize);
         for p in 0..partitions {
             logs.push(self.storage.open_partition(name, p, settings.log)?);
@@ -643,6 +658,7 @@ impl Cluster {
             .unwrap_or_else(PoisonError::into_inner)
             .changed()
             .clone();
+        let dynamic = self.dynamic.read().unwrap_or_else(PoisonError::into_inner);
         StoredCluster {
             version: 1,
             cluster_id: self.cluster_id.clone(),
@@ -650,6 +666,10 @@ impl Cluster {
             client_quotas,
             features,
             metadata_log: self.metadata_log.next(),
+            broker_configs: StoredBrokerConfigs {
+                cluster: dynamic.cluster().clone(),
+                brokers: dynamic.brokers().clone(),
+            },
         }
     }
 
@@ -682,6 +702,21 @@ impl Cluster {
         }
         self.storage.mark_clean_shutdown();
     }
+}
+
+/// The topic defaults a cluster runs with: the static settings under the
+/// cluster-wide dynamic defaults under the first broker's own dynamic
+/// configs. (In a simulated cluster the data is stored once, so the first
+/// broker's configs stand for all; the others' are kept and described.)
+fn combined_defaults(settings: &ClusterSettings, dynamic: &DynamicConfigs) -> BrokerDefaults {
+    let first = settings
+        .brokers
+        .first()
+        .map_or(settings.controller_id, |b| b.node_id);
+    settings.defaults.with_dynamic(
+        dynamic.cluster(),
+        dynamic.get(dynamic_configs::Scope::Broker(first)),
+    )
 }
 
 fn is_partition_of(map: &TopicMap, dir: &str) -> bool {

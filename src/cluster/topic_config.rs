@@ -22,6 +22,11 @@ pub enum Kind {
     Int {
         min: i64,
     },
+    /// An int within an inclusive range.
+    IntBetween {
+        min: i64,
+        max: i64,
+    },
     /// A ratio between 0 and 1.
     Ratio,
     Bool,
@@ -51,7 +56,7 @@ impl Kind {
     pub fn value_type(self) -> ValueType {
         match self {
             Kind::Long { .. } => ValueType::Long,
-            Kind::Int { .. } => ValueType::Int,
+            Kind::Int { .. } | Kind::IntBetween { .. } => ValueType::Int,
             Kind::Ratio => ValueType::Double,
             Kind::Bool => ValueType::Boolean,
             Kind::Choice(_) | Kind::Text => ValueType::String,
@@ -110,7 +115,7 @@ impl ConfigDef {
 const LONG_MAX: &str = "9223372036854775807";
 const COMPRESSION: &[&str] = &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
 
-/// Every topic config Kafka 3.x/4.x accepts, in Kafka's alphabetical order.
+/// Every topic config Kafka 4.4 accepts, in Kafka's alphabetical order.
 pub const TOPIC_CONFIGS: &[ConfigDef] = &[
     def(
         "cleanup.policy",
@@ -120,6 +125,20 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         "What happens to old data: \"delete\" drops whole old segments by time and size; \"compact\" keeps the newest record per key. Both may be listed.",
     ),
     def(
+        "compression.gzip.level",
+        Kind::IntBetween { min: -1, max: 9 },
+        "-1",
+        Some("compression.gzip.level"),
+        "The gzip level the broker would recompress with (klamm stores batches as produced).",
+    ),
+    def(
+        "compression.lz4.level",
+        Kind::IntBetween { min: 1, max: 17 },
+        "9",
+        Some("compression.lz4.level"),
+        "The lz4 level the broker would recompress with (klamm stores batches as produced).",
+    ),
+    def(
         "compression.type",
         Kind::Choice(COMPRESSION),
         "producer",
@@ -127,11 +146,25 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         "The compression of stored batches; \"producer\" keeps whatever the producer used.",
     ),
     def(
+        "compression.zstd.level",
+        Kind::IntBetween { min: -131_072, max: 22 },
+        "3",
+        Some("compression.zstd.level"),
+        "The zstd level the broker would recompress with (klamm stores batches as produced).",
+    ),
+    def(
         "delete.retention.ms",
         Kind::Long { min: 0 },
         "86400000",
         Some("log.cleaner.delete.retention.ms"),
         "How long tombstones of a compacted topic stay readable.",
+    ),
+    def(
+        "errors.deadletterqueue.group.enable",
+        Kind::Bool,
+        "false",
+        None,
+        "Whether share groups may write undeliverable records to a dead-letter topic.",
     ),
     def(
         "file.delete.delay.ms",
@@ -198,25 +231,18 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         "Longest time a record may stay uncompacted.",
     ),
     def(
+        "max.decompressed.message.bytes",
+        Kind::Int { min: 0 },
+        "2147483639",
+        Some("max.decompressed.message.bytes"),
+        "Largest size a compressed record batch may have once decompressed.",
+    ),
+    def(
         "max.message.bytes",
         Kind::Int { min: 0 },
         "1048588",
         Some("message.max.bytes"),
         "Largest record batch the topic accepts, after compression.",
-    ),
-    def(
-        "message.downconversion.enable",
-        Kind::Bool,
-        "true",
-        Some("log.message.downconversion.enable"),
-        "Whether old fetch versions get messages converted to their format.",
-    ),
-    def(
-        "message.format.version",
-        Kind::Text,
-        "3.0-IV1",
-        Some("log.message.format.version"),
-        "Deprecated: the message format version of the topic.",
     ),
     def(
         "message.timestamp.after.max.ms",
@@ -231,13 +257,6 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         LONG_MAX,
         Some("log.message.timestamp.before.max.ms"),
         "How far in the past a CreateTime timestamp may be.",
-    ),
-    def(
-        "message.timestamp.difference.max.ms",
-        Kind::Long { min: 0 },
-        LONG_MAX,
-        Some("log.message.timestamp.difference.max.ms"),
-        "Deprecated: largest difference between a CreateTime timestamp and the broker's clock.",
     ),
     def(
         "message.timestamp.type",
@@ -273,6 +292,34 @@ pub const TOPIC_CONFIGS: &[ConfigDef] = &[
         "false",
         Some("log.preallocate"),
         "Whether segment files are preallocated on disk.",
+    ),
+    def(
+        "remote.copy.lag.bytes",
+        Kind::Long { min: -1 },
+        "-1",
+        Some("log.remote.copy.lag.bytes"),
+        "With tiered storage: bytes a segment may wait before it is copied (klamm has none).",
+    ),
+    def(
+        "remote.copy.lag.ms",
+        Kind::Long { min: 0 },
+        "0",
+        Some("log.remote.copy.lag.ms"),
+        "With tiered storage: time a segment may wait before it is copied (klamm has none).",
+    ),
+    def(
+        "remote.log.copy.disable",
+        Kind::Bool,
+        "false",
+        None,
+        "With tiered storage: stop copying segments to remote storage (klamm has none).",
+    ),
+    def(
+        "remote.log.delete.on.disable",
+        Kind::Bool,
+        "false",
+        None,
+        "With tiered storage: delete remote data when tiering is turned off (klamm has none).",
     ),
     def(
         "remote.storage.enable",
@@ -369,11 +416,11 @@ fn invalid(def: &ConfigDef, value: &str, reason: impl Into<String>) -> ConfigErr
 pub fn normalize(def: &ConfigDef, value: &str) -> Result<String, ConfigError> {
     let trimmed = value.trim();
     match def.kind {
-        Kind::Long { min } | Kind::Int { min } => {
-            let max = if matches!(def.kind, Kind::Int { .. }) {
-                i64::from(i32::MAX)
-            } else {
-                i64::MAX
+        Kind::Long { min } | Kind::Int { min } | Kind::IntBetween { min, .. } => {
+            let max = match def.kind {
+                Kind::Int { .. } => i64::from(i32::MAX),
+                Kind::IntBetween { max, .. } => max,
+                _ => i64::MAX,
             };
             let n: i64 = trimmed
                 .parse()
@@ -466,6 +513,10 @@ pub fn validate_entry(
 pub enum ConfigSource {
     /// Set on the topic.
     Topic,
+    /// Set at run time for this broker (IncrementalAlterConfigs on broker "1").
+    DynamicBroker,
+    /// Set at run time for every broker (the cluster-wide default, broker "").
+    DynamicDefaultBroker,
     /// Set in the broker's configuration (file, environment or flag).
     StaticBroker,
     /// Kafka's built-in default.
@@ -492,11 +543,17 @@ pub enum Change<'a> {
     Subtract(Option<&'a str>),
 }
 
-/// Topic defaults as the broker's settings define them.
+/// Topic defaults as the broker defines them: its static settings, and the
+/// dynamic broker configs set over them while it runs (per broker, then
+/// cluster-wide), all keyed by topic config name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BrokerDefaults {
-    /// Topic config name → value, for the ones the broker sets explicitly.
+    /// Topic config name → value, for the ones the broker's settings set.
     values: BTreeMap<&'static str, String>,
+    /// Cluster-wide dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG).
+    cluster: BTreeMap<&'static str, String>,
+    /// This broker's dynamic configs (DYNAMIC_BROKER_CONFIG).
+    broker: BTreeMap<&'static str, String>,
 }
 
 impl BrokerDefaults {
@@ -507,8 +564,48 @@ impl BrokerDefaults {
         Ok(())
     }
 
+    /// What the broker's static settings set for a topic config.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// These static defaults under dynamic broker configs, given by broker
+    /// config name (`log.retention.ms`); names that set no topic default
+    /// are not topic defaults and are skipped. Values were checked when
+    /// they were set.
+    pub fn with_dynamic(
+        &self,
+        cluster: &BTreeMap<String, String>,
+        broker: &BTreeMap<String, String>,
+    ) -> Self {
+        let by_topic_name = |entries: &BTreeMap<String, String>| {
+            entries
+                .iter()
+                .filter_map(|(name, value)| {
+                    let def = TOPIC_CONFIGS
+                        .iter()
+                        .find(|d| d.broker_synonym == Some(name.as_str()))?;
+                    Some((def.name, value.clone()))
+                })
+                .collect()
+        };
+        Self {
+            values: self.values.clone(),
+            cluster: by_topic_name(cluster),
+            broker: by_topic_name(broker),
+        }
+    }
+
+    /// Every value the broker sets for a topic config, highest precedence
+    /// first.
+    pub fn layers<'a>(&'a self, name: &str) -> impl Iterator<Item = (&'a str, ConfigSource)> {
+        [
+            (self.broker.get(name), ConfigSource::DynamicBroker),
+            (self.cluster.get(name), ConfigSource::DynamicDefaultBroker),
+            (self.values.get(name), ConfigSource::StaticBroker),
+        ]
+        .into_iter()
+        .filter_map(|(value, source)| value.map(|v| (v.as_str(), source)))
     }
 }
 
@@ -545,17 +642,17 @@ impl TopicConfigs {
         if let Some(v) = self.overrides.get(def.name) {
             return (v.clone(), ConfigSource::Topic);
         }
-        if let Some(v) = broker.get(def.name) {
-            return (v.to_string(), ConfigSource::StaticBroker);
+        if let Some((v, source)) = broker.layers(def.name).next() {
+            return (v.to_string(), source);
         }
         (def.default.to_string(), ConfigSource::Default)
     }
 
     /// Every place the value of `def` can come from, highest precedence
-    /// first, as Kafka lists them: the topic's own setting, the broker's
-    /// setting of its synonym, and the built-in default. The first one is
-    /// the value in force (none: the built-in default without a broker
-    /// config, like `remote.storage.enable`).
+    /// first, as Kafka lists them: the topic's own setting, each broker
+    /// layer that sets its synonym, and the built-in default when it lives
+    /// in that same broker config (Kafka does not list `log.retention.hours`
+    /// under `retention.ms`). The first one is the value in force.
     pub fn synonyms(&self, def: &ConfigDef, broker: &BrokerDefaults) -> Vec<Synonym> {
         let mut synonyms = Vec::with_capacity(3);
         if let Some(value) = self.overrides.get(def.name) {
@@ -565,19 +662,23 @@ impl TopicConfigs {
                 source: ConfigSource::Topic,
             });
         }
-        if let (Some(name), Some(value)) = (def.broker_synonym, broker.get(def.name)) {
-            synonyms.push(Synonym {
-                name,
-                value: value.to_string(),
-                source: ConfigSource::StaticBroker,
-            });
+        if let Some(name) = def.broker_synonym {
+            for (value, source) in broker.layers(def.name) {
+                synonyms.push(Synonym {
+                    name,
+                    value: value.to_string(),
+                    source,
+                });
+            }
         }
         if let Some((name, value)) = def.default_synonym {
-            synonyms.push(Synonym {
-                name,
-                value: value.to_string(),
-                source: ConfigSource::Default,
-            });
+            if def.broker_synonym == Some(name) {
+                synonyms.push(Synonym {
+                    name,
+                    value: value.to_string(),
+                    source: ConfigSource::Default,
+                });
+            }
         }
         synonyms
     }
@@ -825,34 +926,67 @@ mod tests {
     }
 
     #[test]
-    fn synonyms_list_topic_then_broker_then_default() {
+    fn synonyms_list_topic_then_each_broker_layer_then_a_default_of_the_same_name() {
         let mut broker = BrokerDefaults::default();
         broker.set("retention.ms", "5000").unwrap();
+        let dynamic = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let broker = broker.with_dynamic(
+            &dynamic(&[
+                ("log.retention.ms", "4000"),
+                ("log.segment.bytes", "1000000"),
+            ]),
+            &dynamic(&[("log.retention.ms", "3000")]),
+        );
         let topic = TopicConfigs::from_entries([("retention.ms", Some("1000"))]).unwrap();
         let names: Vec<_> = topic
             .synonyms(lookup("retention.ms").unwrap(), &broker)
             .into_iter()
             .map(|s| (s.name, s.value, s.source))
             .collect();
+        // Kafka lists `log.retention.hours` (where the 168 h default lives)
+        // under no topic's retention.ms.
         assert_eq!(
             names,
             [
                 ("retention.ms", "1000".to_string(), ConfigSource::Topic),
                 (
                     "log.retention.ms",
+                    "3000".to_string(),
+                    ConfigSource::DynamicBroker
+                ),
+                (
+                    "log.retention.ms",
+                    "4000".to_string(),
+                    ConfigSource::DynamicDefaultBroker
+                ),
+                (
+                    "log.retention.ms",
                     "5000".to_string(),
                     ConfigSource::StaticBroker
                 ),
-                (
-                    "log.retention.hours",
-                    "168".to_string(),
-                    ConfigSource::Default
-                ),
             ]
         );
-        let plain = TopicConfigs::default().synonyms(lookup("segment.bytes").unwrap(), &broker);
-        assert_eq!(plain.len(), 1);
-        assert_eq!(plain[0].name, "log.segment.bytes");
+        let plain = TopicConfigs::default();
+        assert_eq!(
+            plain.effective(lookup("retention.ms").unwrap(), &broker),
+            ("3000".to_string(), ConfigSource::DynamicBroker)
+        );
+        let segment = plain.synonyms(lookup("segment.bytes").unwrap(), &broker);
+        assert_eq!(
+            segment
+                .iter()
+                .map(|s| (s.name, s.source))
+                .collect::<Vec<_>>(),
+            [
+                ("log.segment.bytes", ConfigSource::DynamicDefaultBroker),
+                ("log.segment.bytes", ConfigSource::Default)
+            ]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use kafka_protocol::error::ResponseError;
 
 use super::admin::config_resource::ResourceError;
+use crate::cluster::dynamic_configs::DynamicConfigError;
 use crate::cluster::features::FeatureError;
 use crate::cluster::quotas::QuotaError;
 use crate::cluster::topic_config::ConfigError;
@@ -74,6 +75,20 @@ pub fn for_config(_: &ConfigError) -> ResponseError {
     ResponseError::InvalidConfig
 }
 
+/// Kafka answers a refused dynamic broker config change with
+/// INVALID_REQUEST (read-only names, bad values), except the cluster-wide
+/// min.insync.replicas it must keep (INVALID_CONFIG).
+pub fn for_broker_config(error: &DynamicConfigError) -> ResponseError {
+    match error {
+        DynamicConfigError::MinInsyncReplicasRequired => ResponseError::InvalidConfig,
+        DynamicConfigError::ReadOnly(_)
+        | DynamicConfigError::InvalidValue { .. }
+        | DynamicConfigError::Null(_)
+        | DynamicConfigError::NotList(_)
+        | DynamicConfigError::TooMany => ResponseError::InvalidRequest,
+    }
+}
+
 pub fn for_cluster(error: &ClusterError) -> ResponseError {
     match error {
         ClusterError::InvalidTopicName(_)
@@ -89,6 +104,7 @@ pub fn for_cluster(error: &ClusterError) -> ResponseError {
         ClusterError::NotFound(_) => ResponseError::UnknownTopicOrPartition,
         ClusterError::NoReassignmentInProgress(_) => ResponseError::NoReassignmentInProgress,
         ClusterError::Config(e) => for_config(e),
+        ClusterError::BrokerConfig(e) => for_broker_config(e),
         ClusterError::Storage(e) => for_storage(e),
     }
 }
@@ -108,12 +124,9 @@ pub fn for_feature(_: &FeatureError) -> ResponseError {
 pub fn for_resource(error: &ResourceError) -> ResponseError {
     match error {
         ResourceError::Cluster(e) => for_cluster(e),
-        // Kafka turns a refused broker config change into INVALID_REQUEST
-        // ("Invalid config value for resource ..."), not INVALID_CONFIG.
         ResourceError::OtherBroker { .. }
         | ResourceError::BrokerLogger
         | ResourceError::UnsupportedType(_)
-        | ResourceError::StaticBrokerConfigs(_)
         | ResourceError::DuplicateResource
         | ResourceError::DuplicateKeys(_)
         | ResourceError::UnknownOperation(_) => ResponseError::InvalidRequest,

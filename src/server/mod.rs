@@ -7,12 +7,12 @@
 
 mod connection;
 pub(crate) mod frame;
+pub mod limit;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tracing::{debug, warn};
 
@@ -29,12 +29,11 @@ pub struct ListenerIdentity {
 const REFUSAL_WARNING_EVERY: Duration = Duration::from_secs(5);
 
 /// Accepts connections until shutdown, then waits for them to finish.
-/// `slots` holds one permit per connection the broker may still open.
+/// Each connection holds a place of `state.connections` while it is open.
 pub async fn accept_loop(
     state: Arc<BrokerState>,
     listener: TcpListener,
     identity: ListenerIdentity,
-    slots: Arc<Semaphore>,
 ) {
     let name = Arc::clone(&identity.name);
     let mut refused = 0u64;
@@ -44,21 +43,21 @@ pub async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match Arc::clone(&slots).try_acquire_owned() {
-                    Ok(slot) => {
+                Ok((stream, peer)) => match state.connections.try_open() {
+                    Some(slot) => {
                         let serve = connection::serve(Arc::clone(&state), stream, identity.clone(), peer);
                         connections.spawn(async move {
                             serve.await;
                             drop(slot);
                         });
                     }
-                    Err(_) => {
+                    None => {
                         drop(stream);
                         refused += 1;
                         if last_warning.is_none_or(|t| t.elapsed() >= REFUSAL_WARNING_EVERY) {
                             warn!(
                                 listener = &*name, %peer, refused,
-                                max_connections = state.config.max_connections,
+                                max_connections = state.connections.max(),
                                 "too many connections: closing new ones until some close"
                             );
                             last_warning = Some(Instant::now());

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod batch;
+pub mod configs;
 pub mod offsets;
 pub mod process;
 pub mod proxy;

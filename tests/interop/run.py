@@ -77,9 +77,6 @@ KAFKA_GO_REASON = (
 # cluster pass's `<client>@3-brokers` rows share their client's entries.
 XFAIL = {
     ("kafka-go-old", "*", "*"): KAFKA_GO_REASON,
-    ("kafka-tools", "configs-describe-all", "klamm"): (
-        "issue 13: klamm's topic config list is Kafka 3's (three removed configs, nine missing)"
-    ),
     ("sarama-old", "list-topics", "*"): (
         "sarama 1.22.1's ClusterAdmin.ListTopics sends DescribeConfigs v0, which Kafka 4 removed "
         "(KIP-896): Kafka 4.4 closes the connection as klamm does"

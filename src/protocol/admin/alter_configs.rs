@@ -9,7 +9,7 @@ use kafka_protocol::messages::{AlterConfigsRequest, AlterConfigsResponse, ApiKey
 use kafka_protocol::protocol::StrBytes;
 
 use super::config_resource::{
-    refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
+    broker_scope, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
 };
 use crate::cluster::topic_config::TopicConfigs;
 use crate::protocol::error_codes::for_resource;
@@ -38,8 +38,22 @@ fn alter(
             )?;
             Ok(())
         }
-        Resource::Broker | Resource::BrokerDefaults => {
-            refuse_broker_change(resource.configs.iter().map(|c| &*c.name))
+        broker => {
+            let scope = broker_scope(broker, node_id)
+                .ok_or(ResourceError::UnsupportedType(resource.resource_type))?;
+            let entries: Vec<(&str, Option<&str>)> = resource
+                .configs
+                .iter()
+                .map(|c| (&*c.name, c.value.as_deref()))
+                .collect();
+            ctx.state.cluster.alter_broker_configs(
+                |current, elr| current.replaced(scope, &entries, elr),
+                validate_only,
+            )?;
+            if !validate_only {
+                ctx.state.apply_broker_configs();
+            }
+            Ok(())
         }
     }
 }

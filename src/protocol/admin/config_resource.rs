@@ -8,6 +8,8 @@ use std::hash::Hash;
 
 use thiserror::Error;
 
+use crate::cluster::dynamic_configs::{self, Scope};
+use crate::cluster::topic_config::{BrokerDefaults, ConfigSource};
 use crate::cluster::ClusterError;
 
 /// Kafka's resource type codes (`ConfigResource.Type`).
@@ -24,8 +26,6 @@ pub(crate) enum ResourceError {
     BrokerLogger,
     #[error("Unsupported resource type {0}: klamm configures topics and brokers only")]
     UnsupportedType(i8),
-    #[error("Cannot update these configs dynamically: {0}. klamm's broker configs are static: set them in klamm.toml, KLAMM_*/KAFKA_* variables or flags, and restart")]
-    StaticBrokerConfigs(String),
     #[error("Each resource must appear at most once.")]
     DuplicateResource,
     #[error("Error due to duplicate config keys: {0}")]
@@ -42,7 +42,7 @@ pub(crate) enum Resource<'a> {
     Topic(&'a str),
     /// This broker (by its node id).
     Broker,
-    /// The cluster-wide dynamic broker defaults (empty name): klamm has none.
+    /// The cluster-wide dynamic broker defaults (empty name).
     BrokerDefaults,
 }
 
@@ -66,16 +66,42 @@ pub(crate) fn resolve(
     }
 }
 
-/// A change to broker configs: refused by name, since none can change while
-/// klamm runs (Kafka answers read-only configs the same way).
-pub(crate) fn refuse_broker_change<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-) -> Result<(), ResourceError> {
-    let names: Vec<&str> = names.into_iter().collect();
-    if names.is_empty() {
-        return Ok(());
+/// The dynamic broker configs a BROKER resource names: one broker's, or
+/// the cluster-wide defaults.
+pub(crate) fn broker_scope(resource: Resource<'_>, node_id: i32) -> Option<Scope> {
+    match resource {
+        Resource::Broker => Some(Scope::Broker(node_id)),
+        Resource::BrokerDefaults => Some(Scope::Cluster),
+        Resource::Topic(_) => None,
     }
-    Err(ResourceError::StaticBrokerConfigs(names.join(", ")))
+}
+
+/// A config's value below `scope` (what APPEND and SUBTRACT start from
+/// when the scope does not set it): the lower dynamic layers, the static
+/// setting, Kafka's default.
+pub(crate) fn in_force_below(
+    defaults: &BrokerDefaults,
+    scope: Scope,
+    broker_config: &str,
+) -> Option<String> {
+    let dynamic_configs::BrokerConfigKind::TopicDefault(def) =
+        dynamic_configs::classify(broker_config)
+    else {
+        return None;
+    };
+    let below = |source: &ConfigSource| match scope {
+        Scope::Broker(_) => *source != ConfigSource::DynamicBroker,
+        Scope::Cluster => !matches!(
+            source,
+            ConfigSource::DynamicBroker | ConfigSource::DynamicDefaultBroker
+        ),
+    };
+    Some(
+        defaults
+            .layers(def.name)
+            .find(|(_, source)| below(source))
+            .map_or_else(|| def.default.to_string(), |(value, _)| value.to_string()),
+    )
 }
 
 /// The keys that occur more than once.
@@ -127,6 +153,5 @@ mod tests {
         assert!(refuse_repeated_keys(["a", "b"]).is_ok());
         let err = refuse_repeated_keys(["a", "b", "a"]).unwrap_err();
         assert!(err.to_string().ends_with(": a"), "{err}");
-        assert!(refuse_broker_change([]).is_ok());
     }
 }

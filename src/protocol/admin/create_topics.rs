@@ -24,6 +24,8 @@ pub struct Api;
 pub(crate) fn source_code(source: ConfigSource) -> i8 {
     match source {
         ConfigSource::Topic => 1,
+        ConfigSource::DynamicBroker => 2,
+        ConfigSource::DynamicDefaultBroker => 3,
         ConfigSource::StaticBroker => 4,
         ConfigSource::Default => 5,
     }
@@ -124,7 +126,7 @@ impl Handler for Api {
                     .with_replication_factor(replication_factor)
                     .with_configs(
                         (ctx.api_version >= 5)
-                            .then(|| effective_configs(&configs, cluster.defaults())),
+                            .then(|| effective_configs(&configs, &cluster.defaults())),
                     ),
                 Err(e) => result
                     .with_error_code(for_cluster(&e).code())

@@ -1,6 +1,7 @@
 //! DescribeConfigs (key 32): a topic's configs with their values in force,
-//! sources, synonyms, types and documentation, or this broker's settings
-//! under Kafka's names (all read-only: klamm's broker configs are static).
+//! sources, synonyms, types and documentation; this broker's settings under
+//! Kafka's names with the dynamic broker configs over them (read-only where
+//! Kafka's are); or the cluster-wide dynamic defaults.
 //!
 //! Unknown names in `configuration_keys` are left out, as Kafka does; no
 //! keys (null or empty) means every config.
@@ -14,6 +15,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::config_resource::{resolve, Resource, ResourceError};
 use super::create_topics::source_code;
+use crate::cluster::dynamic_configs::{self, BrokerConfigKind, Scope};
 use crate::cluster::topic_config::{ConfigSource, ValueType, TOPIC_CONFIGS};
 use crate::cluster::ClusterError;
 use crate::config::broker_configs::broker_configs;
@@ -53,7 +55,9 @@ impl View<'_> {
 /// is where the value comes from.
 struct Described<'a> {
     name: &'a str,
-    value: String,
+    /// None: not set anywhere and no default of its own (Kafka's
+    /// `log.retention.ms`, whose default lives in `log.retention.hours`).
+    value: Option<String>,
     source: ConfigSource,
     read_only: bool,
     synonyms: Vec<(&'a str, String, ConfigSource)>,
@@ -77,7 +81,7 @@ fn entry(view: &View<'_>, d: Described<'_>) -> DescribeConfigsResourceResult {
     };
     let result = DescribeConfigsResourceResult::default()
         .with_name(StrBytes::from_string(d.name.to_string()))
-        .with_value(Some(StrBytes::from_string(d.value)))
+        .with_value(d.value.map(StrBytes::from_string))
         .with_read_only(d.read_only)
         .with_config_source(source_code(d.source))
         .with_is_sensitive(false)
@@ -110,9 +114,9 @@ fn describe_topic(
         .iter()
         .filter(|def| view.wants(def.name))
         .map(|def| {
-            let (value, source) = configs.effective(def, defaults);
+            let (value, source) = configs.effective(def, &defaults);
             let synonyms = configs
-                .synonyms(def, defaults)
+                .synonyms(def, &defaults)
                 .into_iter()
                 .map(|s| (s.name, s.value, s.source))
                 .collect();
@@ -120,7 +124,7 @@ fn describe_topic(
                 view,
                 Described {
                     name: def.name,
-                    value,
+                    value: Some(value),
                     source,
                     read_only: false,
                     synonyms,
@@ -132,6 +136,25 @@ fn describe_topic(
         .collect())
 }
 
+/// A dynamic broker config's type and documentation.
+fn dynamic_kind(name: &str) -> (ValueType, &'static str) {
+    match dynamic_configs::classify(name) {
+        BrokerConfigKind::TopicDefault(def) => (def.kind.value_type(), def.doc),
+        BrokerConfigKind::BrokerOnly(value_type) if name == dynamic_configs::MAX_CONNECTIONS => (
+            value_type,
+            "The most connections the broker accepts at once.",
+        ),
+        BrokerConfigKind::BrokerOnly(value_type) => (
+            value_type,
+            "Kept for tools that set it; klamm has no replication to throttle.",
+        ),
+        BrokerConfigKind::ReadOnly | BrokerConfigKind::Unknown => (ValueType::String, ""),
+    }
+}
+
+/// This broker's configs: klamm's settings under Kafka's names, with the
+/// dynamic broker configs over them (this broker's, then the cluster-wide
+/// defaults), and the dynamic ones klamm has no setting for.
 fn describe_broker(
     ctx: &RequestContext<'_>,
     view: &View<'_>,
@@ -149,30 +172,105 @@ fn describe_broker(
     // Each simulated broker describes itself: its own id and addresses.
     let mut config = ctx.state.config.clone();
     config.node_id = node_id;
-    broker_configs(&config, &advertised)
+    let dynamic = cluster.dynamic_configs();
+    let own = dynamic.get(Scope::Broker(node_id));
+    let layers = |name: &str| -> Vec<(String, ConfigSource)> {
+        [
+            (own.get(name), ConfigSource::DynamicBroker),
+            (
+                dynamic.cluster().get(name),
+                ConfigSource::DynamicDefaultBroker,
+            ),
+        ]
         .into_iter()
-        .filter(|c| view.wants(c.name))
-        .map(|c| {
-            let source = if c.set {
-                ConfigSource::StaticBroker
-            } else {
-                ConfigSource::Default
-            };
-            let mut synonyms = Vec::with_capacity(2);
-            if c.set {
-                synonyms.push((c.name, c.value.clone(), ConfigSource::StaticBroker));
-            }
-            synonyms.push((c.default.0, c.default.1, ConfigSource::Default));
+        .filter_map(|(value, source)| value.map(|v| (v.clone(), source)))
+        .collect()
+    };
+    let statics = broker_configs(&config, &advertised);
+    let mut entries: Vec<Described<'_>> = Vec::with_capacity(statics.len());
+    for c in &statics {
+        let mut synonyms: Vec<(&str, String, ConfigSource)> = layers(c.name)
+            .into_iter()
+            .map(|(value, source)| (c.name, value, source))
+            .collect();
+        if c.set {
+            synonyms.push((c.name, c.value.clone(), ConfigSource::StaticBroker));
+        }
+        // Kafka lists the built-in default where it lives: under
+        // `log.retention.hours`, not `log.retention.ms`, which then has
+        // no value of its own.
+        let default_here = c.default.0 == c.name;
+        if default_here {
+            synonyms.push((c.default.0, c.default.1.clone(), ConfigSource::Default));
+        }
+        let (value, source) = match synonyms.first() {
+            Some((_, value, source)) => (Some(value.clone()), *source),
+            None => (None, ConfigSource::Default),
+        };
+        entries.push(Described {
+            name: c.name,
+            value,
+            source,
+            read_only: !dynamic_configs::is_dynamic(c.name),
+            synonyms,
+            value_type: c.value_type,
+            doc: c.doc,
+        });
+    }
+    let extra: std::collections::BTreeSet<&String> = own
+        .keys()
+        .chain(dynamic.cluster().keys())
+        .filter(|name| !statics.iter().any(|c| c.name == name.as_str()))
+        .collect();
+    for name in extra {
+        let synonyms: Vec<(&str, String, ConfigSource)> = layers(name)
+            .into_iter()
+            .map(|(value, source)| (name.as_str(), value, source))
+            .collect();
+        let (value_type, doc) = dynamic_kind(name);
+        entries.push(Described {
+            name,
+            value: synonyms.first().map(|s| s.1.clone()),
+            source: synonyms.first().map_or(ConfigSource::Default, |s| s.2),
+            read_only: false,
+            synonyms,
+            value_type,
+            doc,
+        });
+    }
+    entries
+        .into_iter()
+        .filter(|d| view.wants(d.name))
+        .map(|d| entry(view, d))
+        .collect()
+}
+
+/// The cluster-wide dynamic defaults (resource ""): only what is set.
+fn describe_cluster_defaults(
+    ctx: &RequestContext<'_>,
+    view: &View<'_>,
+) -> Vec<DescribeConfigsResourceResult> {
+    let dynamic = ctx.state.cluster.dynamic_configs();
+    dynamic
+        .cluster()
+        .iter()
+        .filter(|(name, _)| view.wants(name))
+        .map(|(name, value)| {
+            let (value_type, doc) = dynamic_kind(name);
             entry(
                 view,
                 Described {
-                    name: c.name,
-                    value: c.value,
-                    source,
-                    read_only: true,
-                    synonyms,
-                    value_type: c.value_type,
-                    doc: c.doc,
+                    name,
+                    value: Some(value.clone()),
+                    source: ConfigSource::DynamicDefaultBroker,
+                    read_only: false,
+                    synonyms: vec![(
+                        name.as_str(),
+                        value.clone(),
+                        ConfigSource::DynamicDefaultBroker,
+                    )],
+                    value_type,
+                    doc,
                 },
             )
         })
@@ -190,12 +288,14 @@ fn describe(
     let configs = match resolve(resource.resource_type, &resource.resource_name, ctx.node_id) {
         Ok(Resource::Topic(name)) => describe_topic(ctx, view, name),
         Ok(Resource::Broker) => Ok(describe_broker(ctx, view)),
-        // No dynamic cluster-wide defaults exist in klamm.
-        Ok(Resource::BrokerDefaults) => Ok(Vec::new()),
+        Ok(Resource::BrokerDefaults) => Ok(describe_cluster_defaults(ctx, view)),
         Err(e) => Err(e),
     };
     match configs {
-        Ok(configs) => result.with_error_message(None).with_configs(configs),
+        // Kafka answers a described resource with an empty message.
+        Ok(configs) => result
+            .with_error_message(Some(StrBytes::from_static_str("")))
+            .with_configs(configs),
         Err(e) => result
             .with_error_code(for_resource(&e).code())
             .with_error_message(Some(StrBytes::from_string(e.to_string()))),

@@ -1,7 +1,9 @@
 //! IncrementalAlterConfigs (key 44): SET, DELETE, APPEND and SUBTRACT on
 //! single configs, the others left as they are (KIP-339). APPEND and
 //! SUBTRACT work on list configs only (`cleanup.policy`), as in Kafka.
-//! Applied live and durably; `validate_only` checks without changing.
+//! Applied live and durably, to topics and to the dynamic broker configs
+//! (one broker's, or the cluster-wide defaults); `validate_only` checks
+//! without changing.
 
 use kafka_protocol::messages::incremental_alter_configs_request::AlterConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
@@ -11,7 +13,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::config_resource::{
-    refuse_broker_change, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
+    broker_scope, in_force_below, refuse_repeated_keys, repeated, resolve, Resource, ResourceError,
 };
 use crate::cluster::topic_config::Change;
 use crate::protocol::error_codes::for_resource;
@@ -47,13 +49,30 @@ fn alter(
             let cluster = &ctx.state.cluster;
             cluster.alter_topic_configs(
                 name,
-                |current| current.changed(&changes, cluster.defaults()),
+                |current| current.changed(&changes, &cluster.defaults()),
                 validate_only,
             )?;
             Ok(())
         }
-        Resource::Broker | Resource::BrokerDefaults => {
-            refuse_broker_change(resource.configs.iter().map(|c| &*c.name))
+        broker => {
+            let scope = broker_scope(broker, node_id)
+                .ok_or(ResourceError::UnsupportedType(resource.resource_type))?;
+            let changes = resource
+                .configs
+                .iter()
+                .map(|c| Ok((&*c.name, change(c.config_operation, c.value.as_deref())?)))
+                .collect::<Result<Vec<_>, ResourceError>>()?;
+            let cluster = &ctx.state.cluster;
+            let defaults = cluster.defaults();
+            let in_force = |name: &str| in_force_below(&defaults, scope, name);
+            cluster.alter_broker_configs(
+                |current, elr| current.changed(scope, &changes, &in_force, elr),
+                validate_only,
+            )?;
+            if !validate_only {
+                ctx.state.apply_broker_configs();
+            }
+            Ok(())
         }
     }
 }

@@ -14,14 +14,14 @@ use super::fixtures::*;
 use super::{case, Case};
 use crate::versions::Versions;
 
-const TOPIC: i8 = 2;
-const BROKER: i8 = 4;
+pub(super) const TOPIC: i8 = 2;
+pub(super) const BROKER: i8 = 4;
 const BROKER_LOGGER: i8 = 8;
 const GROUP_CONFIG: i8 = 32;
 
-type Resource = (i8, &'static str, Option<&'static [&'static str]>);
+pub(super) type Resource = (i8, &'static str, Option<&'static [&'static str]>);
 
-fn describe(resources: &[Resource]) -> DescribeConfigsRequest {
+pub(super) fn describe(resources: &[Resource]) -> DescribeConfigsRequest {
     DescribeConfigsRequest::default().with_resources(
         resources
             .iter()
@@ -37,9 +37,9 @@ fn describe(resources: &[Resource]) -> DescribeConfigsRequest {
 
 /// (resource type, name, [(config, value)]): the whole new config set.
 /// (resource type, name, configs): one resource of an alteration.
-type Altered<'a, C> = (i8, &'a str, &'a [C]);
+pub(super) type Altered<'a, C> = (i8, &'a str, &'a [C]);
 
-fn alter(resources: &[Altered<(&str, Option<&str>)>]) -> AlterConfigsRequest {
+pub(super) fn alter(resources: &[Altered<(&str, Option<&str>)>]) -> AlterConfigsRequest {
     use alter_configs_request::{AlterConfigsResource, AlterableConfig};
     AlterConfigsRequest::default().with_resources(
         resources
@@ -64,7 +64,9 @@ fn alter(resources: &[Altered<(&str, Option<&str>)>]) -> AlterConfigsRequest {
 }
 
 /// Operations: 0 set, 1 delete, 2 append, 3 subtract.
-fn incremental(resources: &[Altered<(&str, i8, Option<&str>)>]) -> IncrementalAlterConfigsRequest {
+pub(super) fn incremental(
+    resources: &[Altered<(&str, i8, Option<&str>)>],
+) -> IncrementalAlterConfigsRequest {
     use incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
     IncrementalAlterConfigsRequest::default().with_resources(
         resources
@@ -93,7 +95,7 @@ fn incremental(resources: &[Altered<(&str, i8, Option<&str>)>]) -> IncrementalAl
 /// broker serves them a moment later, in order. Setting a marker value on
 /// another topic and waiting until DescribeConfigs shows it means every
 /// earlier change is visible too, so the describe after it is not a race.
-fn barrier(v: &Versions, n: usize) -> Vec<Case> {
+pub(super) fn barrier(v: &Versions, n: usize) -> Vec<Case> {
     let (Some(iv), Some(dv)) = (
         v.newest(ApiKey::IncrementalAlterConfigs),
         v.newest(ApiKey::DescribeConfigs),

@@ -8,6 +8,7 @@
 //! `FAMILIES`. A family gets the versions to cover from `Versions::compared`.
 
 mod api_versions;
+mod broker_configs;
 mod case;
 mod cluster;
 mod configs;
@@ -53,6 +54,7 @@ const FAMILIES: &[fn(&Versions) -> Vec<Case>] = &[
     group_admin::cases,
     producer_ids::cases,
     configs::cases,
+    broker_configs::cases,
     topics::cases,
     topic_partitions::cases,
     replicas::cases,
