@@ -367,7 +367,14 @@ fn every_version_of_describe_cluster_names_the_broker() {
             let controllers =
                 client.send(v, &DescribeClusterRequest::default().with_endpoint_type(2));
             assert_eq!(
-                controllers.error_code, 115,
+                (controllers.error_code, controllers.controller_id.0),
+                (114, -1),
+                "MISMATCHED_ENDPOINT_TYPE at v{v}, as a Kafka broker answers"
+            );
+            let unknown = client.send(v, &DescribeClusterRequest::default().with_endpoint_type(9));
+            assert_eq!(
+                (unknown.error_code, unknown.controller_id.0),
+                (115, -1),
                 "UNSUPPORTED_ENDPOINT_TYPE at v{v}"
             );
         }

@@ -160,11 +160,26 @@ impl GroupCoordinator {
         if request.group_id.is_empty() {
             return JoinResponse::error(GroupError::InvalidGroupId, &request.member_id);
         }
+        // Checked before the group is looked up, as Kafka does, so a refused
+        // join leaves no empty group behind.
+        let config = &self.inner.config;
+        if request.session_timeout < config.min_session_timeout
+            || request.session_timeout > config.max_session_timeout
+        {
+            return JoinResponse::error(GroupError::InvalidSessionTimeout, &request.member_id);
+        }
         let member_id = request.member_id.clone();
         let group_id = request.group_id.clone();
-        self.ask(&group_id, Create::Yes, |tx| Command::Join(request, tx))
+        // Only a new member (no member id yet) brings a group into being; a
+        // member id for a group that does not exist is an unknown member.
+        let (create, missing) = if member_id.is_empty() {
+            (Create::Yes, GroupError::CoordinatorNotAvailable)
+        } else {
+            (Create::No, GroupError::UnknownMemberId)
+        };
+        self.ask(&group_id, create, |tx| Command::Join(request, tx))
             .await
-            .unwrap_or_else(|| JoinResponse::error(GroupError::CoordinatorNotAvailable, &member_id))
+            .unwrap_or_else(|| JoinResponse::error(missing, &member_id))
     }
 
     pub async fn sync(&self, request: SyncRequest) -> SyncResponse {

@@ -229,16 +229,18 @@ impl Group {
                 .any(|(name, _)| others.iter().all(|m| m.supports(name)))
     }
 
-    /// Static membership: a known instance id must come with its member id.
-    fn fenced(&self, member_id: &str, instance_id: Option<&str>) -> bool {
-        instance_id
-            .and_then(|instance| self.static_members.get(instance))
-            .is_some_and(|known| known != member_id)
-    }
-
+    /// Kafka's member check (`ClassicGroup.validateMember`): a request
+    /// naming a group.instance.id speaks for that static member, so the
+    /// instance must be known to the group (else UNKNOWN_MEMBER_ID) and held
+    /// by this member id (else another incarnation took it over:
+    /// FENCED_INSTANCE_ID); without one, the member id must be a member.
     fn check_member(&self, member_id: &str, instance_id: Option<&str>) -> Result<(), GroupError> {
-        if self.fenced(member_id, instance_id) {
-            return Err(GroupError::FencedInstanceId);
+        if let Some(instance) = instance_id {
+            match self.static_members.get(instance) {
+                None => return Err(GroupError::UnknownMemberId),
+                Some(known) if known != member_id => return Err(GroupError::FencedInstanceId),
+                Some(_) => {}
+            }
         }
         if !self.members.contains_key(member_id) {
             return Err(GroupError::UnknownMemberId);
@@ -289,11 +291,6 @@ impl Group {
         };
         if self.state == GroupState::Dead {
             return fail(reply, GroupError::CoordinatorNotAvailable);
-        }
-        if request.session_timeout < self.config.min_session_timeout
-            || request.session_timeout > self.config.max_session_timeout
-        {
-            return fail(reply, GroupError::InvalidSessionTimeout);
         }
         if !self.protocols_fit(
             &request.member_id,

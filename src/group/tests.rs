@@ -359,13 +359,105 @@ async fn an_empty_group_without_offsets_is_listed_until_the_next_sweep() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn session_timeouts_outside_the_allowed_range_are_refused() {
+async fn session_timeouts_outside_the_allowed_range_are_refused_without_creating_the_group() {
     let (c, _stop) = coordinator(GroupConfig::default());
     let mut request = join_request("", &["range"]);
     request.session_timeout = Duration::from_millis(100);
     assert_eq!(
         c.join(request).await.error,
         Some(GroupError::InvalidSessionTimeout)
+    );
+    assert!(c.list(&[]).is_empty(), "Kafka creates no group");
+    assert_eq!(c.describe("g").await.state, "Dead");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_id_for_a_group_that_does_not_exist_is_unknown_and_creates_nothing() {
+    let (c, _stop) = coordinator(GroupConfig::default());
+    let joined = c.join(join_request("ghost-member", &["range"])).await;
+    assert_eq!(joined.error, Some(GroupError::UnknownMemberId));
+    assert!(c.list(&[]).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_id_must_belong_to_the_member_that_names_it() {
+    // A dynamic member and a static one, gathered into one generation by
+    // the initial delay, in a stable group.
+    let (c, _stop) = coordinator(GroupConfig {
+        initial_rebalance_delay: Duration::from_secs(3),
+        ..GroupConfig::default()
+    });
+    let first = c.join(join_request("", &["range"])).await;
+    let mut static_request = join_request("", &["range"]);
+    static_request.instance_id = Some("pod-1".into());
+    let (dynamic, fixed) = tokio::join!(
+        c.join(join_request(&first.member_id, &["range"])),
+        c.join(static_request)
+    );
+    assert_eq!((dynamic.error, fixed.error), (None, None));
+    assert_eq!(dynamic.generation, fixed.generation);
+    let generation = fixed.generation;
+    let (a, b) = tokio::join!(
+        c.sync(sync_request(&dynamic.member_id, generation, &[])),
+        c.sync(SyncRequest {
+            instance_id: Some("pod-1".into()),
+            ..sync_request(&fixed.member_id, generation, &[])
+        })
+    );
+    assert_eq!((a.error, b.error), (None, None));
+    let commit = |member: &str, instance: Option<&str>| CommitAuthor {
+        generation,
+        member_id: member.to_string(),
+        instance_id: instance.map(str::to_string),
+    };
+    let offsets = || {
+        vec![OffsetCommit {
+            topic: "t".into(),
+            partition: 0,
+            offset: 1,
+            leader_epoch: -1,
+            metadata: None,
+        }]
+    };
+
+    // An instance id the group does not know: UNKNOWN_MEMBER_ID, even from
+    // a member that is in the group.
+    assert_eq!(
+        c.heartbeat("g", &dynamic.member_id, Some("pod-9"), generation)
+            .await,
+        Err(GroupError::UnknownMemberId)
+    );
+    assert_eq!(
+        c.commit("g", commit(&dynamic.member_id, Some("pod-9")), offsets())
+            .await
+            .err(),
+        Some(GroupError::UnknownMemberId)
+    );
+    // Another member's instance id: FENCED_INSTANCE_ID.
+    assert_eq!(
+        c.heartbeat("g", &dynamic.member_id, Some("pod-1"), generation)
+            .await,
+        Err(GroupError::FencedInstanceId)
+    );
+    assert_eq!(
+        c.commit("g", commit(&dynamic.member_id, Some("pod-1")), offsets())
+            .await
+            .err(),
+        Some(GroupError::FencedInstanceId)
+    );
+    // Its own: fine.
+    assert_eq!(
+        c.heartbeat("g", &fixed.member_id, Some("pod-1"), generation)
+            .await,
+        Ok(())
+    );
+    assert!(c
+        .commit("g", commit(&fixed.member_id, Some("pod-1")), offsets())
+        .await
+        .is_ok());
+    assert_eq!(
+        c.heartbeat("g", &dynamic.member_id, None, generation).await,
+        Ok(())
     );
 }
 

@@ -3,7 +3,7 @@
 //! checks without creating. A topic named twice in one request is refused
 //! (INVALID_REQUEST), once, as Kafka does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
@@ -31,14 +31,18 @@ impl Handler for Api {
         for topic in &request.topics {
             *counts.entry(&topic.name.0).or_default() += 1;
         }
-        let mut reported_duplicates = Vec::new();
+        let mut reported_duplicates = HashSet::new();
         let mut results = Vec::with_capacity(request.topics.len());
         for topic in &request.topics {
             let name: &str = &topic.name.0;
             let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
             if counts.get(name).copied().unwrap_or(0) > 1 {
-                if !reported_duplicates.contains(&name) {
-                    reported_duplicates.push(name);
+                if reported_duplicates.insert(name) {
+                    ctx.refused(
+                        Self::KEY,
+                        ResponseError::InvalidRequest,
+                        &format!("topic {name} is named more than once"),
+                    );
                     results.push(
                         result
                             .with_error_code(ResponseError::InvalidRequest.code())
@@ -62,9 +66,15 @@ impl Handler for Api {
             );
             results.push(match outcome {
                 Ok(()) => result.with_error_message(None),
-                Err(e) => result
-                    .with_error_code(for_cluster(&e).code())
-                    .with_error_message(Some(StrBytes::from_string(e.to_string()))),
+                Err(e) => {
+                    let error = for_cluster(&e);
+                    if error == ResponseError::InvalidRequest {
+                        ctx.refused(Self::KEY, error, &format!("topic {name}: {e}"));
+                    }
+                    result
+                        .with_error_code(error.code())
+                        .with_error_message(Some(StrBytes::from_string(e.to_string())))
+                }
             });
         }
         Outcome::Respond(CreatePartitionsResponse::default().with_results(results))

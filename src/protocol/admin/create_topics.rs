@@ -3,7 +3,7 @@
 //! with `validate_only`. From v5 each result carries the topic's effective
 //! configs with their sources, as Kafka's does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_response::{
@@ -63,20 +63,20 @@ impl Handler for Api {
         for topic in &request.topics {
             *counts.entry(&topic.name.0).or_default() += 1;
         }
-        let mut reported_duplicates = Vec::new();
+        let mut reported_duplicates = HashSet::new();
         let mut results = Vec::with_capacity(request.topics.len());
         for topic in &request.topics {
             let name: &str = &topic.name.0;
             let result = CreatableTopicResult::default().with_name(topic.name.clone());
             if counts.get(name).copied().unwrap_or(0) > 1 {
-                if !reported_duplicates.contains(&name) {
-                    reported_duplicates.push(name);
+                if reported_duplicates.insert(name) {
+                    let message =
+                        format!("Create topics request contains multiple entries for topic {name}");
+                    ctx.refused(Self::KEY, ResponseError::InvalidRequest, &message);
                     results.push(
                         result
                             .with_error_code(ResponseError::InvalidRequest.code())
-                            .with_error_message(Some(StrBytes::from_string(format!(
-                                "Create topics request contains multiple entries for topic {name}"
-                            )))),
+                            .with_error_message(Some(StrBytes::from_string(message))),
                     );
                 }
                 continue;
@@ -103,11 +103,13 @@ impl Handler for Api {
             };
             let outcome = cluster.plan_topic(&new_topic).and_then(|plan| {
                 if request.validate_only {
+                    // Kafka answers the id the topic would get (a v4 UUID,
+                    // never the nil "no id"); nothing keeps it.
                     Ok((
                         plan.partitions,
                         plan.replication_factor,
                         plan.configs,
-                        Uuid::nil(),
+                        Uuid::new_v4(),
                     ))
                 } else {
                     let created = cluster.create_topic(plan)?;
@@ -121,6 +123,7 @@ impl Handler for Api {
             });
             results.push(match outcome {
                 Ok((partitions, replication_factor, configs, id)) => result
+                    .with_error_message(None)
                     .with_topic_id(id)
                     .with_num_partitions(partitions)
                     .with_replication_factor(replication_factor)
@@ -128,9 +131,15 @@ impl Handler for Api {
                         (ctx.api_version >= 5)
                             .then(|| effective_configs(&configs, &cluster.defaults())),
                     ),
-                Err(e) => result
-                    .with_error_code(for_cluster(&e).code())
-                    .with_error_message(Some(StrBytes::from_string(e.to_string()))),
+                Err(e) => {
+                    let error = for_cluster(&e);
+                    if error == ResponseError::InvalidRequest {
+                        ctx.refused(Self::KEY, error, &format!("topic {name}: {e}"));
+                    }
+                    result
+                        .with_error_code(error.code())
+                        .with_error_message(Some(StrBytes::from_string(e.to_string())))
+                }
             });
         }
         Outcome::Respond(CreateTopicsResponse::default().with_topics(results))

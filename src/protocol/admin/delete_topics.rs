@@ -1,5 +1,8 @@
 //! DeleteTopics (key 20): remove topics and their data, by name (up to v5)
-//! or by name or id (v6).
+//! or by name or id (v6). A topic named (or given by id) more than once is
+//! not deleted: it gets INVALID_REQUEST once, as in Kafka.
+
+use std::collections::{HashMap, HashSet};
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
@@ -27,7 +30,7 @@ fn delete(cluster: &Cluster, name: Option<&TopicName>, id: Uuid) -> DeletableTop
         (Some(_), false) => {
             return fail(
                 ResponseError::InvalidRequest,
-                "A topic may be named by name or by id, not both".into(),
+                "You may not specify both topic name and topic id.".into(),
             )
         }
         (Some(name), true) => name.0.to_string(),
@@ -43,7 +46,7 @@ fn delete(cluster: &Cluster, name: Option<&TopicName>, id: Uuid) -> DeletableTop
         (None, true) => {
             return fail(
                 ResponseError::InvalidRequest,
-                "Neither topic name nor id given".into(),
+                "Neither topic name nor id were specified.".into(),
             )
         }
     };
@@ -53,6 +56,41 @@ fn delete(cluster: &Cluster, name: Option<&TopicName>, id: Uuid) -> DeletableTop
             .with_topic_id(topic.id),
         Err(e) => fail(for_cluster(&e), e.to_string()),
     }
+}
+
+/// How a request names one topic.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Named {
+    Name(String),
+    Id(Uuid),
+}
+
+/// The name or id of each entry, if it names one exactly (an entry with
+/// both or neither is refused on its own in `delete`).
+fn named(name: Option<&TopicName>, id: Uuid) -> Option<Named> {
+    match (name, id.is_nil()) {
+        (Some(name), true) => Some(Named::Name(name.0.to_string())),
+        (None, false) => Some(Named::Id(id)),
+        _ => None,
+    }
+}
+
+/// The answer, once, to a topic named more than once: Kafka deletes none
+/// of it and answers INVALID_REQUEST.
+fn duplicate(named: &Named) -> DeletableTopicResult {
+    let (name, id, message) = match named {
+        Named::Name(name) => (
+            Some(TopicName(StrBytes::from_string(name.clone()))),
+            Uuid::nil(),
+            "Duplicate topic name.",
+        ),
+        Named::Id(id) => (None, *id, "Duplicate topic id."),
+    };
+    DeletableTopicResult::default()
+        .with_name(name)
+        .with_topic_id(id)
+        .with_error_code(ResponseError::InvalidRequest.code())
+        .with_error_message(Some(StrBytes::from_static_str(message)))
 }
 
 impl Handler for Api {
@@ -67,19 +105,44 @@ impl Handler for Api {
         request: DeleteTopicsRequest,
     ) -> Outcome<DeleteTopicsResponse> {
         let cluster = &ctx.state.cluster;
-        let responses = if ctx.api_version >= 6 {
+        let entries: Vec<(Option<TopicName>, Uuid)> = if ctx.api_version >= 6 {
             request
                 .topics
-                .iter()
-                .map(|t| delete(cluster, t.name.as_ref(), t.topic_id))
+                .into_iter()
+                .map(|t| (t.name, t.topic_id))
                 .collect()
         } else {
             request
                 .topic_names
-                .iter()
-                .map(|name| delete(cluster, Some(name), Uuid::nil()))
+                .into_iter()
+                .map(|name| (Some(name), Uuid::nil()))
                 .collect()
         };
+        let mut times: HashMap<Named, usize> = HashMap::new();
+        for (name, id) in &entries {
+            if let Some(named) = named(name.as_ref(), *id) {
+                *times.entry(named).or_default() += 1;
+            }
+        }
+        let mut answered = HashSet::new();
+        let mut responses = Vec::with_capacity(entries.len());
+        for (name, id) in &entries {
+            let named = named(name.as_ref(), *id);
+            let result = match &named {
+                Some(named) if times.get(named).copied().unwrap_or(0) > 1 => {
+                    if !answered.insert(named.clone()) {
+                        continue;
+                    }
+                    duplicate(named)
+                }
+                _ => delete(cluster, name.as_ref(), *id),
+            };
+            if result.error_code == ResponseError::InvalidRequest.code() {
+                let reason = result.error_message.as_deref().unwrap_or_default();
+                ctx.refused(Self::KEY, ResponseError::InvalidRequest, reason);
+            }
+            responses.push(result);
+        }
         Outcome::Respond(DeleteTopicsResponse::default().with_responses(responses))
     }
 }

@@ -2,8 +2,10 @@
 //! what admin clients ask instead of Metadata since Kafka 2.8.
 //!
 //! klamm's brokers are never fenced and there is no separate controller
-//! quorum to describe: a request for controller endpoints gets
-//! UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker answers it.
+//! quorum to describe. As a Kafka broker does, a request for controller
+//! endpoints (v1+, endpoint type 2) is MISMATCHED_ENDPOINT_TYPE and any other
+//! type UNSUPPORTED_ENDPOINT_TYPE, both with controller id -1; each refusal
+//! is logged with its reason.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
@@ -16,6 +18,7 @@ use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED
 pub struct Api;
 
 const BROKER_ENDPOINTS: i8 = 1;
+const CONTROLLER_ENDPOINTS: i8 = 2;
 
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::DescribeCluster;
@@ -30,17 +33,28 @@ impl Handler for Api {
     ) -> Outcome<DescribeClusterResponse> {
         let cluster = &ctx.state.cluster;
         let response = DescribeClusterResponse::default()
-            .with_cluster_id(StrBytes::from_string(cluster.cluster_id().to_string()))
-            .with_controller_id(BrokerId(cluster.controller_id()));
+            .with_cluster_id(StrBytes::from_string(cluster.cluster_id().to_string()));
         if request.endpoint_type != BROKER_ENDPOINTS {
+            let (error, message) = if request.endpoint_type == CONTROLLER_ENDPOINTS {
+                (
+                    ResponseError::MismatchedEndpointType,
+                    "controller endpoints were asked of a broker: klamm has no controller listener; ask for broker endpoints (type 1)".to_string(),
+                )
+            } else {
+                (
+                    ResponseError::UnsupportedEndpointType,
+                    format!("Unsupported endpoint type {}", request.endpoint_type),
+                )
+            };
+            ctx.refused(Self::KEY, error, &message);
             return Outcome::Respond(
                 response
-                    .with_error_code(ResponseError::UnsupportedEndpointType.code())
-                    .with_error_message(Some(StrBytes::from_static_str(
-                        "klamm's brokers are their own controllers; ask for broker endpoints",
-                    ))),
+                    .with_controller_id(BrokerId(-1))
+                    .with_error_code(error.code())
+                    .with_error_message(Some(StrBytes::from_string(message))),
             );
         }
+        let response = response.with_controller_id(BrokerId(cluster.controller_id()));
         let brokers = cluster
             .endpoints(ctx.listener)
             .map(|(node_id, e)| {

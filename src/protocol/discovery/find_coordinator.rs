@@ -3,7 +3,9 @@
 //!
 //! klamm coordinates consumer groups only; a transaction or share-group key
 //! gets INVALID_REQUEST with a message rather than a retriable error that
-//! would leave a transactional producer waiting for minutes.
+//! would leave a transactional producer waiting for minutes, and the
+//! refusal is logged with its reason. The empty group id is a key like any
+//! other, as in Kafka (its JoinGroup is then INVALID_GROUP_ID).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -15,42 +17,59 @@ use crate::protocol::{Handler, Outcome, RequestContext};
 pub struct Api;
 
 const GROUP_KEY: i8 = 0;
+const TRANSACTION_KEY: i8 = 1;
+const SHARE_KEY: i8 = 2;
 
-/// The coordinator for one key: (error, message, node id, host, port).
-fn locate(
-    ctx: &RequestContext<'_>,
-    key: &str,
-    key_type: i8,
-) -> (i16, Option<String>, i32, String, i32) {
-    let fail = |error: ResponseError, message: &str| {
-        (
-            error.code(),
-            Some(message.to_string()),
-            -1,
-            String::new(),
-            -1,
-        )
-    };
-    if key_type != GROUP_KEY {
-        return fail(
-            ResponseError::InvalidRequest,
-            "klamm coordinates consumer groups only",
-        );
+/// Why klamm refuses a key type, or `None` for group keys.
+fn refusal(key_type: i8) -> Option<&'static str> {
+    match key_type {
+        GROUP_KEY => None,
+        TRANSACTION_KEY => {
+            Some("transactions are not implemented yet: klamm coordinates consumer groups only")
+        }
+        SHARE_KEY => {
+            Some("share groups are not implemented yet: klamm coordinates consumer groups only")
+        }
+        _ => Some("unknown coordinator key type: klamm coordinates consumer groups only"),
     }
-    if key.is_empty() {
-        return fail(ResponseError::InvalidRequest, "the group id is empty");
+}
+
+/// One key's answer: (error code, error message, node id, host, port).
+type Answer = (i16, String, i32, String, i32);
+
+/// The coordinator for a key of `key_type`, with the error and message as
+/// Kafka writes them: on success the message is "NONE" before v4 (the
+/// error's name) and "" from v4.
+fn locate(ctx: &RequestContext<'_>, key_type: i8) -> Answer {
+    let fail = |error: ResponseError, message: &str| {
+        (error.code(), message.to_string(), -1, String::new(), -1)
+    };
+    if let Some(reason) = refusal(key_type) {
+        ctx.refused(
+            Api::KEY,
+            ResponseError::InvalidRequest,
+            &format!("key type {key_type}: {reason}"),
+        );
+        return fail(ResponseError::InvalidRequest, reason);
     }
     let cluster = &ctx.state.cluster;
     let node = cluster
         .endpoints(ctx.listener)
         .find(|(id, _)| *id == cluster.coordinator_id());
-    match node {
-        Some((id, endpoint)) => (0, None, id, endpoint.host.clone(), i32::from(endpoint.port)),
-        None => fail(
+    let Some((id, endpoint)) = node else {
+        return fail(
             ResponseError::CoordinatorNotAvailable,
             "no coordinator on this listener",
-        ),
-    }
+        );
+    };
+    let message = if ctx.api_version >= 4 { "" } else { "NONE" };
+    (
+        0,
+        message.to_string(),
+        id,
+        endpoint.host.clone(),
+        i32::from(endpoint.port),
+    )
 }
 
 impl Handler for Api {
@@ -65,11 +84,11 @@ impl Handler for Api {
         request: FindCoordinatorRequest,
     ) -> Outcome<FindCoordinatorResponse> {
         if ctx.api_version < 4 {
-            let (error, message, node, host, port) = locate(ctx, &request.key, request.key_type);
+            let (error, message, node, host, port) = locate(ctx, request.key_type);
             return Outcome::Respond(
                 FindCoordinatorResponse::default()
                     .with_error_code(error)
-                    .with_error_message(message.map(StrBytes::from_string))
+                    .with_error_message(Some(StrBytes::from_string(message)))
                     .with_node_id(BrokerId(node))
                     .with_host(StrBytes::from_string(host))
                     .with_port(port),
@@ -79,11 +98,11 @@ impl Handler for Api {
             .coordinator_keys
             .iter()
             .map(|key| {
-                let (error, message, node, host, port) = locate(ctx, key, request.key_type);
+                let (error, message, node, host, port) = locate(ctx, request.key_type);
                 Coordinator::default()
                     .with_key(key.clone())
                     .with_error_code(error)
-                    .with_error_message(message.map(StrBytes::from_string))
+                    .with_error_message(Some(StrBytes::from_string(message)))
                     .with_node_id(BrokerId(node))
                     .with_host(StrBytes::from_string(host))
                     .with_port(port)

@@ -1,5 +1,8 @@
 //! DeleteGroups (key 42): remove groups without members, with their
-//! committed offsets.
+//! committed offsets. A group named more than once is deleted and answered
+//! once, as Kafka does.
+
+use std::collections::HashSet;
 
 use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{ApiKey, DeleteGroupsRequest, DeleteGroupsResponse};
@@ -21,8 +24,12 @@ impl Handler for Api {
         ctx: &RequestContext<'_>,
         Newer(request): Newer<DeleteGroupsRequest>,
     ) -> Outcome<Newer<DeleteGroupsResponse>> {
+        let mut seen = HashSet::new();
         let mut results = Vec::with_capacity(request.groups_names.len());
         for group_id in request.groups_names {
+            if !seen.insert(group_id.clone()) {
+                continue;
+            }
             let result = match ctx.groups() {
                 Ok(groups) => groups.delete(&group_id.0).await,
                 Err(e) => Err(e),

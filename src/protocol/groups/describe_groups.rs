@@ -13,8 +13,9 @@ use crate::protocol::{Handler, Outcome, RequestContext, OPERATIONS_NOT_REQUESTED
 
 pub struct Api;
 
-/// Group operations with no authorizer: READ, DELETE, DESCRIBE.
-const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8);
+/// Group operations with no authorizer, as Kafka grants them: READ,
+/// DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS (3400).
+const GROUP_OPERATIONS: i32 = (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11);
 
 impl Handler for Api {
     const KEY: ApiKey = ApiKey::DescribeGroups;

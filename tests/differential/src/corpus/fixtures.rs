@@ -55,6 +55,8 @@ pub fn delete_group(version: i16) -> String {
 pub const BAD_JOIN_GROUP: &str = "diff-join-bad";
 pub const EMPTY_JOIN_GROUP: &str = "diff-join-empty";
 pub const NEW_COMMIT_GROUP: &str = "diff-commit-new";
+/// A group only ever joined with a member id it never gave out.
+pub const GHOST_JOIN_GROUP: &str = "diff-join-ghost";
 /// Groups of other protocols (KIP-848, share groups) and one FindCoordinator
 /// asks about without ever using.
 pub const CONSUMER_GROUP: &str = "diff-848";
@@ -72,6 +74,7 @@ pub fn all_groups() -> Vec<String> {
         BAD_JOIN_GROUP,
         EMPTY_JOIN_GROUP,
         NEW_COMMIT_GROUP,
+        GHOST_JOIN_GROUP,
         CONSUMER_GROUP,
         SHARE_GROUP,
         UNUSED_GROUP,

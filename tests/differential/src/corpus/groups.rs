@@ -169,6 +169,9 @@ pub fn cases(v: &Versions) -> Vec<Case> {
         cases.push(j("unknown-member-id", |v, _| {
             join(v, GROUP, corpus_member("unknown"))
         }));
+        cases.push(j("member-id-for-missing-group", |v, _| {
+            join(v, GHOST_JOIN_GROUP, corpus_member("unknown"))
+        }));
         cases.push(j("invalid-session-timeout", |v, _| {
             join(v, BAD_JOIN_GROUP, StrBytes::default()).with_session_timeout_ms(1000)
         }));

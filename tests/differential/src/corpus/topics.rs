@@ -25,6 +25,7 @@ use super::setup::topic;
 use super::{case, list_offsets, produce, Case};
 use crate::tree::Tree;
 use crate::versions::Versions;
+use uuid::Uuid;
 
 fn create(topics: Vec<CreatableTopic>) -> CreateTopicsRequest {
     CreateTopicsRequest::default()
@@ -375,7 +376,23 @@ pub fn cases(v: &Versions) -> Vec<Case> {
             cases.push(case("by-id", version, move |ctx| {
                 delete_topics(ctx, version, &[], &[&t])
             }));
-            cases.push(d("unknown-id", &[], &[UNKNOWN_TOPIC]));
+            cases.push(d("no-name-no-id", &[], &[UNKNOWN_TOPIC]));
+            let by_ids = move |label: &str, ids: &'static [Uuid]| {
+                case(label.to_string(), version, move |_| {
+                    DeleteTopicsRequest::default()
+                        .with_timeout_ms(30_000)
+                        .with_topics(
+                            ids.iter()
+                                .map(|id| DeleteTopicState::default().with_topic_id(*id))
+                                .collect(),
+                        )
+                })
+            };
+            cases.push(by_ids("unknown-id", &[UNKNOWN_TOPIC_ID]));
+            cases.push(by_ids(
+                "duplicate-id",
+                &[UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID],
+            ));
             cases.push(case("name-and-id", version, move |ctx| {
                 let mut r = delete_topics(ctx, version, &[], &[TOPIC_EMPTY]);
                 r.topics[0].name = Some(name(TOPIC_EMPTY));
