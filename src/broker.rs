@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::cluster::{BrokerNode, Cluster, ClusterError, ClusterSettings, Endpoint};
-use crate::config::{Config, FlushPolicy, ListenerConfig};
+use crate::cluster::{BrokerNode, Cluster, ClusterError, ClusterSettings, Endpoint, NewTopic};
+use crate::config::{AutoCreateTopics, Config, FlushPolicy, ListenerConfig, StartTopic};
 use crate::group::store::GroupStore;
 use crate::group::GroupCoordinator;
 use crate::producers::Producers;
@@ -146,8 +146,10 @@ impl BrokerBuilder {
         self
     }
 
-    pub fn auto_create_topics(mut self, enabled: bool) -> Self {
-        self.config.auto_create_topics = enabled;
+    /// When unknown topics are created: `true`/`false` as Kafka's
+    /// `auto.create.topics.enable`, or [`AutoCreateTopics::Always`].
+    pub fn auto_create_topics(mut self, when: impl Into<AutoCreateTopics>) -> Self {
+        self.config.auto_create_topics = when.into();
         self
     }
 
@@ -352,6 +354,7 @@ impl Broker {
         };
         let group_log = storage.open_internal("group-state", group_log_config())?;
         let cluster = Cluster::open(storage, settings)?;
+        create_start_topics(&cluster, &config.create_topics)?;
         // Never below an id some log already holds, even if the id file is lost.
         let id_floor = cluster
             .max_producer_id()
@@ -496,4 +499,27 @@ async fn every(state: Arc<BrokerState>, interval: std::time::Duration, work: fn(
         let state = Arc::clone(&state);
         let _ = tokio::task::spawn_blocking(move || work(&state)).await;
     }
+}
+
+/// Creates the `create_topics` that do not exist yet; one that exists is
+/// left as it is (its partitions and configs may have been changed since).
+fn create_start_topics(cluster: &Cluster, topics: &[StartTopic]) -> Result<(), ClusterError> {
+    for wanted in topics {
+        if cluster.topic(&wanted.name).is_some() {
+            continue;
+        }
+        let request = NewTopic {
+            name: wanted.name.clone(),
+            num_partitions: wanted.partitions.unwrap_or(-1),
+            replication_factor: wanted.replication_factor.unwrap_or(-1),
+            assignments: Vec::new(),
+            configs: wanted
+                .cleanup_policy
+                .iter()
+                .map(|p| ("cleanup.policy".to_string(), Some(p.clone())))
+                .collect(),
+        };
+        cluster.create_topic(cluster.plan_topic(&request)?)?;
+    }
+    Ok(())
 }

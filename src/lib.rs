@@ -25,5 +25,5 @@ pub mod storage;
 pub mod tools;
 
 pub use broker::{Broker, BrokerBuilder, BrokerError};
-pub use config::Config;
+pub use config::{AutoCreateTopics, Config};
 pub mod group;

@@ -11,8 +11,14 @@ use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{MetadataRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
-/// Runs klamm expecting it to refuse to start; returns its stderr.
+/// Runs klamm expecting it to refuse its settings; returns its stderr.
 fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    refused_with(2, args, env)
+}
+
+/// Runs klamm expecting it to exit with `code` (2: bad settings, 1: a
+/// failed start); returns its stderr.
+fn refused_with(code: i32, args: &[&str], env: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_klamm"));
     command
@@ -26,7 +32,7 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
     let output = command.output().expect("klamm runs");
     assert_eq!(
         output.status.code(),
-        Some(2),
+        Some(code),
         "klamm should refuse {args:?} {env:?}"
     );
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -209,4 +215,57 @@ fn a_compose_listener_naming_a_docker_service_is_served_on_every_interface() {
     let metadata = internal.send(12, &MetadataRequest::default().with_topics(None));
     assert_eq!(&*metadata.brokers[0].host, "kafka_cluster");
     broker.stop();
+}
+
+#[test]
+fn compose_create_topics_exist_before_the_first_request_and_only_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = KlammProcess::start_with_env(
+        dir.path(),
+        &["--create-topics", "orders:3"],
+        &[("KAFKA_CREATE_TOPICS", "audit:2:1:compact, orders:3")],
+    );
+    let mut client = RawClient::connect(&broker.bootstrap);
+    // Nothing may create them on request: only the start did.
+    let request = MetadataRequest::default()
+        .with_topics(None)
+        .with_allow_auto_topic_creation(false);
+    let names = |response: &kafka_protocol::messages::MetadataResponse| {
+        let mut names: Vec<(String, usize)> = response
+            .topics
+            .iter()
+            .filter(|t| !t.is_internal)
+            .map(|t| {
+                let name = t.name.as_ref().map(|n| n.0.to_string());
+                (name.unwrap_or_default(), t.partitions.len())
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let flag_wins = names(&client.send(12, &request));
+    // The flag beats the environment, as for every setting.
+    assert_eq!(flag_wins, vec![("orders".to_string(), 3)]);
+    broker.stop();
+
+    let broker = KlammProcess::start_with_env(
+        dir.path(),
+        &[],
+        &[("KAFKA_CREATE_TOPICS", "audit:2:1:compact,orders:1")],
+    );
+    let mut client = RawClient::connect(&broker.bootstrap);
+    let listed = names(&client.send(12, &request));
+    assert_eq!(
+        listed,
+        vec![("audit".to_string(), 2), ("orders".to_string(), 3)],
+        "an existing topic is kept as it is"
+    );
+    broker.stop();
+}
+
+#[test]
+fn create_topics_that_cannot_be_created_stop_klamm_naming_them() {
+    assert!(refused(&["--create-topics", "orders:zero"], &[]).contains("create_topics"));
+    let message = refused_with(1, &["--create-topics", "orders:1:3"], &[]);
+    assert!(message.contains("replication"), "{message}");
 }

@@ -9,7 +9,7 @@
 
 use crate::cluster::topic_config::{lookup, ValueType};
 
-use super::{topic_defaults, Config, Settings};
+use super::{topic_defaults, AutoCreateTopics, Config, Settings};
 
 /// One broker config as DescribeConfigs reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,7 +94,8 @@ fn plain_settings(config: &Config, advertised: &str) -> Vec<Plain> {
         ),
         (
             "auto.create.topics.enable",
-            config.auto_create_topics.to_string(),
+            // Kafka's config is a boolean: `always` shows as true.
+            (config.auto_create_topics != AutoCreateTopics::Off).to_string(),
             Boolean,
             "Whether asking for metadata of an unknown topic creates it.",
         ),

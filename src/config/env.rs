@@ -243,7 +243,10 @@ mod tests {
             layer.advertised_listeners.as_deref(),
             Some("PLAINTEXT://localhost:9092")
         );
-        assert_eq!(layer.auto_create_topics_enable, Some(false));
+        assert_eq!(
+            layer.auto_create_topics_enable,
+            Some(super::super::AutoCreateTopics::Off)
+        );
         assert_eq!(layer.num_partitions, Some(3));
         assert_eq!(layer.log_retention_ms, Some(7_200_000));
         assert_eq!(layer.message_max_bytes, Some(2_000_000));

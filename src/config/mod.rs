@@ -7,6 +7,7 @@ pub mod broker_configs;
 mod env;
 pub mod listeners;
 mod settings;
+pub mod start_topics;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,7 +18,8 @@ use crate::cluster::topic_config::BrokerDefaults;
 use crate::group::GroupConfig;
 pub use env::EnvNote;
 pub use listeners::ListenerConfig;
-pub use settings::{FlushPolicy, Settings};
+pub use settings::{AutoCreateTopics, FlushPolicy, Settings};
+pub use start_topics::StartTopic;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -45,7 +47,9 @@ pub struct Config {
     pub node_id: i32,
     /// How many brokers this process plays (node ids `node_id..node_id+brokers`).
     pub brokers: u16,
-    pub auto_create_topics: bool,
+    pub auto_create_topics: AutoCreateTopics,
+    /// Topics created at start unless they exist (`create_topics`).
+    pub create_topics: Vec<StartTopic>,
     pub num_partitions: i32,
     pub default_replication_factor: i16,
     /// Topic config defaults set by the broker's settings.
@@ -297,6 +301,8 @@ impl Config {
                 ))
             }
         };
+        let create_topics = start_topics::parse(s.create_topics.as_deref().unwrap_or_default())
+            .map_err(|reason| invalid(origin, "create_topics", reason))?;
         Ok(Config {
             http_listen,
             protocol_conformance_report,
@@ -305,7 +311,8 @@ impl Config {
             in_memory: s.in_memory.unwrap_or(false),
             node_id,
             brokers,
-            auto_create_topics: s.auto_create_topics_enable.unwrap_or(true),
+            auto_create_topics: s.auto_create_topics_enable.unwrap_or_default(),
+            create_topics,
             num_partitions,
             default_replication_factor,
             topic_defaults: defaults,
@@ -339,7 +346,7 @@ mod tests {
         assert_eq!(config.listeners.len(), 1);
         assert_eq!(config.listeners[0].bind_port, 9092);
         assert_eq!(config.data_dir, PathBuf::from("klamm-data"));
-        assert!(config.auto_create_topics);
+        assert_eq!(config.auto_create_topics, AutoCreateTopics::OnRequest);
         assert_eq!(config.num_partitions, 1);
         assert_eq!(config.socket_request_max_bytes, 100 * 1024 * 1024);
         assert_eq!(config.flush, FlushPolicy::Never);

@@ -22,6 +22,80 @@ pub enum FlushPolicy {
     Always,
 }
 
+/// When a topic nobody created comes into being (`auto_create_topics_enable`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AutoCreateTopics {
+    /// Never: unknown topics are UNKNOWN_TOPIC_OR_PARTITION.
+    Off,
+    /// As Kafka's `auto.create.topics.enable=true`: Metadata creates a topic
+    /// it names when the request allows auto-creation.
+    #[default]
+    OnRequest,
+    /// Any Metadata or Produce request naming the topic creates it, whatever
+    /// the request's flag: kafka-go v0.4 writers ask with the flag off and
+    /// race their readers on a fresh broker.
+    Always,
+}
+
+impl AutoCreateTopics {
+    /// Whether a Metadata request with this `allow_auto_topic_creation`
+    /// creates the topics it names.
+    pub fn for_metadata(self, allowed_by_request: bool) -> bool {
+        match self {
+            AutoCreateTopics::Off => false,
+            AutoCreateTopics::OnRequest => allowed_by_request,
+            AutoCreateTopics::Always => true,
+        }
+    }
+}
+
+impl From<bool> for AutoCreateTopics {
+    fn from(enabled: bool) -> Self {
+        if enabled {
+            AutoCreateTopics::OnRequest
+        } else {
+            AutoCreateTopics::Off
+        }
+    }
+}
+
+impl std::str::FromStr for AutoCreateTopics {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(AutoCreateTopics::OnRequest),
+            "false" => Ok(AutoCreateTopics::Off),
+            "always" => Ok(AutoCreateTopics::Always),
+            other => Err(format!("`{other}` is none of true, false, always")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AutoCreateTopics {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Flag(bool),
+            Word(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Flag(enabled) => Ok(enabled.into()),
+            Raw::Word(word) => word.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl std::fmt::Display for AutoCreateTopics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AutoCreateTopics::Off => "false",
+            AutoCreateTopics::OnRequest => "true",
+            AutoCreateTopics::Always => "always",
+        })
+    }
+}
+
 macro_rules! settings {
     ($( $(#[$meta:meta])* $name:ident : $ty:ty ),* $(,)?) => {
         /// Settings from one source; `None` means "not set here".
@@ -75,10 +149,17 @@ settings! {
     /// is stored once [default: 1].
     #[arg(long, value_name = "N")]
     brokers: u16,
-    /// Create topics when a client asks for metadata of an unknown one
+    /// Create topics when a client asks for metadata of an unknown one and
+    /// allows it (`true`, as Kafka); `always`: any Metadata or Produce
+    /// request naming a topic creates it, whatever the request allows
     /// [default: true].
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    auto_create_topics_enable: bool,
+    #[arg(long, value_name = "true|false|always", num_args = 0..=1, default_missing_value = "true")]
+    auto_create_topics_enable: AutoCreateTopics,
+    /// Topics to create at start unless they exist,
+    /// `name[:partitions[:replicas[:cleanup.policy]]],...` (compose's
+    /// `KAFKA_CREATE_TOPICS`) [default: none].
+    #[arg(long, value_name = "TOPICS")]
+    create_topics: String,
     /// Partitions of auto-created topics and of CreateTopics with -1 [default: 1].
     #[arg(long, value_name = "N")]
     num_partitions: i32,
@@ -183,6 +264,26 @@ pub const KLAMM_ONLY: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_create_always_is_a_word_and_true_false_stay_booleans() {
+        for (text, want) in [
+            (
+                "auto_create_topics_enable = \"always\"",
+                AutoCreateTopics::Always,
+            ),
+            (
+                "auto_create_topics_enable = true",
+                AutoCreateTopics::OnRequest,
+            ),
+            ("auto_create_topics_enable = false", AutoCreateTopics::Off),
+        ] {
+            let settings: Settings = toml::from_str(text).expect(text);
+            assert_eq!(settings.auto_create_topics_enable, Some(want), "{text}");
+        }
+        assert!(toml::from_str::<Settings>("auto_create_topics_enable = \"sometimes\"").is_err());
+        assert_eq!("ALWAYS".parse(), Ok(AutoCreateTopics::Always));
+    }
 
     #[test]
     fn a_higher_layer_wins_only_where_it_is_set() {

@@ -216,8 +216,12 @@ class Owned:
 def start_broker(kind, klamm, setup):
     """Starts the broker for a setup: "free" (one broker on a free port),
     "cluster" (three on 9093-9095), or a seed's "single-9092" (one on 9092,
-    for klamm started with no flags, as a user would) or "cluster-9093"."""
-    brokers = 3 if setup in ("cluster", "cluster-9093") else 1
+    for klamm started with no flags, as a user would), "cluster-9093" or
+    "cluster-9093-fresh" (klamm only, creating message-log at start:
+    None for Kafka)."""
+    brokers = 3 if setup.startswith("cluster") else 1
+    if kind == "kafka" and setup == "cluster-9093-fresh":
+        return None  # klamm's create_topics has no Kafka equivalent
     if kind == "kafka":
         port = {"free": None, "single-9092": 9092}.get(setup, CLUSTER_PORT)
         return Kafka(brokers=brokers, port=port)
@@ -227,6 +231,8 @@ def start_broker(kind, klamm, setup):
         "cluster": ["--listeners", f"127.0.0.1:{CLUSTER_PORT}", "--brokers", "3", "--data-dir", data],
         "single-9092": [],  # 0.0.0.0:9092 and ./klamm-data in its working directory
         "cluster-9093": ["--listeners", f"PLAINTEXT://127.0.0.1:{CLUSTER_PORT}", "--brokers", "3"],
+        "cluster-9093-fresh": ["--listeners", f"PLAINTEXT://127.0.0.1:{CLUSTER_PORT}", "--brokers", "3",
+                               "--create-topics", "message-log"],
     }[setup]
     try:
         return Owned(Klamm(klamm, args, cwd=data, brokers=brokers), data)

@@ -12,6 +12,8 @@
 //! advertises v0-2 (librdkafka reads a minimum above 0 as "no produce",
 //! KAFKA-18659) but closes the connection on them, and so does klamm.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{
@@ -23,9 +25,10 @@ use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
 use super::leader_hints::LeaderHints;
-use crate::cluster::Topic;
+use crate::cluster::{names, Topic};
+use crate::config::AutoCreateTopics;
 use crate::conformance::Deviation;
-use crate::protocol::error_codes::{for_batch, for_storage};
+use crate::protocol::error_codes::{for_batch, for_cluster, for_storage};
 use crate::protocol::{Handler, Outcome, RequestContext};
 use crate::storage::{
     now_ms, validate_batch, BatchError, PartitionLog, RecordProblem, RecordProblems,
@@ -126,6 +129,30 @@ fn refused_before_the_log(e: &BatchError) -> bool {
 
 /// Appends one partition's records; the response, and a wait for the fsync
 /// if the broker flushes before acking.
+/// The topic a request names; with `auto_create_topics_enable = "always"`
+/// a valid name that does not exist yet is created first.
+fn topic_by_name(ctx: &RequestContext<'_>, name: &str) -> Option<Arc<Topic>> {
+    let cluster = &ctx.state.cluster;
+    let found = cluster.topic(name);
+    if found.is_some()
+        || ctx.state.config.auto_create_topics != AutoCreateTopics::Always
+        || names::invalid_reason(name).is_some()
+    {
+        return found;
+    }
+    match cluster.auto_create(name) {
+        Ok(topic) => Some(topic),
+        Err(e) => {
+            ctx.refused(
+                ApiKey::Produce,
+                for_cluster(&e),
+                &format!("cannot create topic {name}: {e}"),
+            );
+            None
+        }
+    }
+}
+
 fn produce_partition(
     ctx: &RequestContext<'_>,
     topic: Option<&Topic>,
@@ -270,7 +297,7 @@ impl Handler for Api {
             let topic = if by_id {
                 ctx.state.cluster.topic_by_id(&id)
             } else {
-                ctx.state.cluster.topic(&name.0)
+                topic_by_name(ctx, &name.0)
             };
             let mut partitions = Vec::with_capacity(requested_partitions.len());
             for (index, records) in requested_partitions {

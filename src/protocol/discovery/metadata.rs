@@ -146,8 +146,10 @@ impl Handler for Api {
                 })
                 .collect()
         } else {
-            let auto_create = state.config.auto_create_topics
-                && (version < 4 || request.allow_auto_topic_creation);
+            let auto_create = state
+                .config
+                .auto_create_topics
+                .for_metadata(version < 4 || request.allow_auto_topic_creation);
             let mut seen = std::collections::HashSet::new();
             let mut topics = Vec::new();
             for wanted in request.topics.iter().flatten() {
