@@ -69,7 +69,7 @@ type Plain = (&'static str, String, ValueType, &'static str);
 
 /// The settings that are not topic defaults, as (name, value, type, doc).
 fn plain_settings(config: &Config, advertised: &str) -> Vec<Plain> {
-    use ValueType::{Boolean, Int, List, Long, String as Text};
+    use ValueType::{Boolean, Int, List, Long};
     let listeners = config
         .listeners
         .iter()
@@ -138,7 +138,7 @@ fn plain_settings(config: &Config, advertised: &str) -> Vec<Plain> {
         (
             "log.dirs",
             log_dirs,
-            Text,
+            List,
             "The data directory (empty when klamm keeps everything in memory).",
         ),
         (

@@ -71,8 +71,13 @@ pub fn for_sequence(error: &SequenceError) -> ResponseError {
     }
 }
 
-pub fn for_config(_: &ConfigError) -> ResponseError {
-    ResponseError::InvalidConfig
+/// A refused topic config: INVALID_CONFIG, except a null value, which
+/// Kafka takes for a malformed request.
+pub fn for_config(error: &ConfigError) -> ResponseError {
+    match error {
+        ConfigError::Null(_) => ResponseError::InvalidRequest,
+        _ => ResponseError::InvalidConfig,
+    }
 }
 
 /// Kafka answers a refused dynamic broker config change with

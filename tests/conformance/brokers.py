@@ -122,9 +122,23 @@ class Kafka:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start(kind, suite, results_dir, klamm_binary=None, rust_log="info"):
+def toml_value(value):
+    """A --set value as TOML: numbers and booleans as they are, else a string."""
+    if re.fullmatch(r"-?\d+|true|false", value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def start(kind, suite, results_dir, klamm_binary=None, rust_log="info", overrides=None):
+    """`overrides` (Kafka's names, from --set) go over the suite's settings;
+    klamm's names are Kafka's with underscores."""
     log = os.path.join(results_dir, f"{suite}-{kind}.log")
-    settings = SETTINGS[suite][kind]
+    settings = dict(SETTINGS[suite][kind])
+    for name, value in (overrides or {}).items():
+        if kind == "klamm":
+            settings[name.replace(".", "_")] = toml_value(value)
+        else:
+            settings[name] = value
     if kind == "klamm":
         return Klamm(klamm_binary, log, settings, rust_log)
     return Kafka(log, os.path.join(results_dir, f"{suite}-kafka-data"), settings)

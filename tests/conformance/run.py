@@ -50,11 +50,19 @@ def parse_args():
     p.add_argument("--test-timeout", type=int, help="seconds one test may take (default: 200 kgo, 120 kafka-python; quick: quick.json's)")
     p.add_argument("--rust-log", default="info", help="RUST_LOG for klamm (default: info)")
     p.add_argument("--results", default=os.path.join(ROOT, "target", "conformance", "results"))
-    return p.parse_args()
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="a broker setting by Kafka's name (group.initial.rebalance.delay.ms=3000) for both "
+                        "brokers, over the suite's own (klamm takes it as group_initial_rebalance_delay_ms)")
+    args = p.parse_args()
+    try:
+        args.overrides = dict(item.split("=", 1) for item in args.set)
+    except ValueError:
+        p.error("--set takes NAME=VALUE")
+    return args
 
 
 def run_suite(suite, broker_kind, args, plan, results_dir):
-    broker = brokers.start(broker_kind, suite, results_dir, args.klamm, args.rust_log)
+    broker = brokers.start(broker_kind, suite, results_dir, args.klamm, args.rust_log, args.overrides)
     started = time.monotonic()
     try:
         if suite == "kgo":
@@ -168,7 +176,8 @@ def main():
     stamp = time.strftime("%Y%m%d-%H%M%S") + ("-quick" if args.quick else "")
     results_dir = os.path.join(args.results, stamp)
     os.makedirs(results_dir, exist_ok=True)
-    print(f"conformance: results in {results_dir}; klamm {args.klamm}")
+    print(f"conformance: results in {results_dir}; klamm {args.klamm}"
+          + "".join(f"; {name}={value}" for name, value in args.overrides.items()))
     all_started = time.monotonic()
     checks, problems = 0, []
     for suite in suites:

@@ -183,7 +183,7 @@ class KafkaCluster:
         cluster_id = _kafka_uuid()
         configs = {node: self._properties(node) for node in range(1, self.brokers + 1)}
         formats = [
-            (node, self._java(node, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", path,
+            (node, self._java(node, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", path,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
             for node, path in configs.items()
         ]
