@@ -71,13 +71,8 @@ pub fn for_sequence(error: &SequenceError) -> ResponseError {
     }
 }
 
-/// A refused topic config: INVALID_CONFIG, except a null value, which
-/// Kafka takes for a malformed request.
-pub fn for_config(error: &ConfigError) -> ResponseError {
-    match error {
-        ConfigError::Null(_) => ResponseError::InvalidRequest,
-        _ => ResponseError::InvalidConfig,
-    }
+pub fn for_config(_: &ConfigError) -> ResponseError {
+    ResponseError::InvalidConfig
 }
 
 /// Kafka answers a refused dynamic broker config change with
@@ -134,7 +129,8 @@ pub fn for_resource(error: &ResourceError) -> ResponseError {
         | ResourceError::UnsupportedType(_)
         | ResourceError::DuplicateResource
         | ResourceError::DuplicateKeys(_)
-        | ResourceError::UnknownOperation(_) => ResponseError::InvalidRequest,
+        | ResourceError::UnknownOperation(_)
+        | ResourceError::NullValue(_) => ResponseError::InvalidRequest,
     }
 }
 

@@ -26,6 +26,9 @@ fn alter(
     let node_id = ctx.node_id;
     match resolve(resource.resource_type, &resource.resource_name, node_id)? {
         Resource::Topic(name) => {
+            if let Some(null) = resource.configs.iter().find(|c| c.value.is_none()) {
+                return Err(ResourceError::NullValue(null.name.to_string()));
+            }
             let entries: Vec<(&str, Option<&str>)> = resource
                 .configs
                 .iter()

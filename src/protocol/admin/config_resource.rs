@@ -32,6 +32,10 @@ pub(crate) enum ResourceError {
     DuplicateKeys(String),
     #[error("Unknown config operation {0}")]
     UnknownOperation(i8),
+    /// AlterConfigs (replace-all) with a null value: Kafka takes it for a
+    /// malformed request (CreateTopics' null values are INVALID_CONFIG).
+    #[error("Null value not supported for : {0}")]
+    NullValue(String),
     #[error(transparent)]
     Cluster(#[from] ClusterError),
 }
