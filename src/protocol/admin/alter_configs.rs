@@ -17,6 +17,15 @@ use crate::protocol::{Handler, Outcome, RequestContext};
 
 pub struct Api;
 
+/// The resource's configs as (name, value) pairs.
+fn entries_of(resource: &AlterConfigsResource) -> Vec<(&str, Option<&str>)> {
+    resource
+        .configs
+        .iter()
+        .map(|c| (&*c.name, c.value.as_deref()))
+        .collect()
+}
+
 fn alter(
     ctx: &RequestContext<'_>,
     resource: &AlterConfigsResource,
@@ -29,11 +38,7 @@ fn alter(
             if let Some(null) = resource.configs.iter().find(|c| c.value.is_none()) {
                 return Err(ResourceError::NullValue(null.name.to_string()));
             }
-            let entries: Vec<(&str, Option<&str>)> = resource
-                .configs
-                .iter()
-                .map(|c| (&*c.name, c.value.as_deref()))
-                .collect();
+            let entries = entries_of(resource);
             ctx.state.cluster.alter_topic_configs(
                 name,
                 |_| TopicConfigs::from_entries(entries.iter().copied()),
@@ -44,11 +49,7 @@ fn alter(
         broker => {
             let scope = broker_scope(broker, node_id)
                 .ok_or(ResourceError::UnsupportedType(resource.resource_type))?;
-            let entries: Vec<(&str, Option<&str>)> = resource
-                .configs
-                .iter()
-                .map(|c| (&*c.name, c.value.as_deref()))
-                .collect();
+            let entries = entries_of(resource);
             ctx.state.cluster.alter_broker_configs(
                 |current, elr| current.replaced(scope, &entries, elr),
                 validate_only,

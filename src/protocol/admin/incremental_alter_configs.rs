@@ -32,6 +32,15 @@ fn change(operation: i8, value: Option<&str>) -> Result<Change<'_>, ResourceErro
     }
 }
 
+/// The resource's config changes, each with its operation checked.
+fn changes_of(resource: &AlterConfigsResource) -> Result<Vec<(&str, Change<'_>)>, ResourceError> {
+    resource
+        .configs
+        .iter()
+        .map(|c| Ok((&*c.name, change(c.config_operation, c.value.as_deref())?)))
+        .collect()
+}
+
 fn alter(
     ctx: &RequestContext<'_>,
     resource: &AlterConfigsResource,
@@ -41,11 +50,7 @@ fn alter(
     let node_id = ctx.node_id;
     match resolve(resource.resource_type, &resource.resource_name, node_id)? {
         Resource::Topic(name) => {
-            let changes = resource
-                .configs
-                .iter()
-                .map(|c| Ok((&*c.name, change(c.config_operation, c.value.as_deref())?)))
-                .collect::<Result<Vec<_>, ResourceError>>()?;
+            let changes = changes_of(resource)?;
             let cluster = &ctx.state.cluster;
             cluster.alter_topic_configs(
                 name,
@@ -57,11 +62,7 @@ fn alter(
         broker => {
             let scope = broker_scope(broker, node_id)
                 .ok_or(ResourceError::UnsupportedType(resource.resource_type))?;
-            let changes = resource
-                .configs
-                .iter()
-                .map(|c| Ok((&*c.name, change(c.config_operation, c.value.as_deref())?)))
-                .collect::<Result<Vec<_>, ResourceError>>()?;
+            let changes = changes_of(resource)?;
             let cluster = &ctx.state.cluster;
             let defaults = cluster.defaults();
             let in_force = |name: &str| in_force_below(&defaults, scope, name);
